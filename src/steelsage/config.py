@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     database_url: str | None = None
     log_level: str = "INFO"
     language: str = "zh"
+    max_import_bytes: int = 512 * 1024 * 1024
 
     def resolved_database_url(self) -> str:
         """The database URL; an SQLite file under ``data_dir`` when none is set."""

@@ -1,0 +1,46 @@
+"""Commodity catalog: products, specs, regions, units, vocabularies and assessment series.
+
+The data lives in versioned YAML files under ``catalog/data``; :func:`load_catalog` reads and
+validates them into a :class:`Catalog` with fast resolvers from free text to codes.
+"""
+
+from steelsage.catalog.catalog import ALIAS_KINDS, Catalog
+from steelsage.catalog.errors import CatalogError, UnknownCodeError
+from steelsage.catalog.loader import DATA_DIR, load_catalog
+from steelsage.catalog.models import (
+    AssessmentDef,
+    Commodity,
+    DataType,
+    DeliveryLevels,
+    DeliveryTerm,
+    Indicator,
+    Product,
+    Region,
+    SpecRule,
+    SpecValue,
+    Term,
+    Unit,
+)
+from steelsage.catalog.text import normalize_text
+
+__all__ = [
+    "ALIAS_KINDS",
+    "DATA_DIR",
+    "AssessmentDef",
+    "Catalog",
+    "CatalogError",
+    "Commodity",
+    "DataType",
+    "DeliveryLevels",
+    "DeliveryTerm",
+    "Indicator",
+    "Product",
+    "Region",
+    "SpecRule",
+    "SpecValue",
+    "Term",
+    "Unit",
+    "UnknownCodeError",
+    "load_catalog",
+    "normalize_text",
+]

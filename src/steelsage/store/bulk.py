@@ -8,6 +8,24 @@ from sqlalchemy import Connection, Table
 BATCH_ROWS = 50_000
 
 
+def _sqlite_ready(frame: pl.DataFrame) -> pl.DataFrame:
+    """Dates and timestamps as the text SQLAlchemy itself stores on SQLite.
+
+    The sqlite3 default adapters drop ``.000000`` from whole-second timestamps, and such
+    text compares unequal to what SQLAlchemy binds in queries (and they are deprecated).
+    """
+    casts = []
+    for name, dtype in frame.schema.items():
+        if isinstance(dtype, pl.Datetime):
+            col = pl.col(name)
+            if dtype.time_zone is not None:
+                col = col.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+            casts.append(col.dt.strftime("%Y-%m-%d %H:%M:%S%.6f"))
+        elif isinstance(dtype, pl.Date):
+            casts.append(pl.col(name).dt.strftime("%Y-%m-%d"))
+    return frame.with_columns(casts) if casts else frame
+
+
 def bulk_insert(conn: Connection, table: Table, frame: pl.DataFrame) -> int:
     """Insert ``frame`` (columns named like the table's) inside ``conn``'s transaction.
 
@@ -28,6 +46,7 @@ def bulk_insert(conn: Connection, table: Table, frame: pl.DataFrame) -> int:
             for row in frame.iter_rows():
                 copy.write_row(row)
         return frame.height
+    frame = _sqlite_ready(frame)
     placeholders = ", ".join("?" for _ in columns)
     col_sql = ", ".join(f'"{c}"' for c in columns)
     sql = f'INSERT INTO "{table.name}" ({col_sql}) VALUES ({placeholders})'

@@ -137,7 +137,7 @@ class StandardizedReport(Base):
     __table_args__ = (Index("ix_std_series_date", "series_code", "date"),)
 
     submission_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    run_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    batch_id: Mapped[int] = mapped_column(BigInteger, index=True)
     source_code: Mapped[str] = mapped_column(String(32), index=True)
     series_code: Mapped[str] = mapped_column(String(80))
     date: Mapped[date] = mapped_column(Date)
@@ -158,7 +158,8 @@ class Flag(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     submission_id: Mapped[int] = mapped_column(BigInteger, index=True)
-    run_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    batch_id: Mapped[int | None] = mapped_column(BigInteger)
+    run_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     stage: Mapped[str] = mapped_column(String(32))
     series_code: Mapped[str | None] = mapped_column(String(80))
     date: Mapped[date | None] = mapped_column(Date)

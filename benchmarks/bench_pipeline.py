@@ -1,0 +1,160 @@
+"""1M submissions through ingest → publish vs a bare Polars script doing the core work.
+
+Both read the same CSV file of demo reports. The baseline (Polars, in this process) does what
+every assessment needs at minimum: read, validate numbers, map product/region aliases,
+standardize unit and VAT, a per series-day MAD filter and a weighted median. steelsage (in a
+child process, so its peak memory is measured on its own) runs the real thing: `import` (raw
+rows kept, verification, standardization, rejects), `pipeline run` (all outlier detectors,
+compilation, indices) and `publish` (versioned releases), persisting everything to SQLite.
+
+    .venv/bin/python benchmarks/bench_pipeline.py [--rows 1000000]
+
+Prints the ratio of the steelsage time to the baseline time, and peak memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+VAT = 1.13
+CHILD = r"""
+import sys, time, json
+from pathlib import Path
+from steelsage.store import get_engine, init_db
+from steelsage.pipeline.importer import import_paths
+from steelsage.pipeline.runner import run_pipeline
+from steelsage.pipeline.release import publish_run
+from steelsage.pipeline.library import register_sources
+import polars as pl
+from datetime import date
+engine = get_engine(sys.argv[1]); init_db(engine)
+register_sources(engine, pl.read_parquet(sys.argv[3]))
+from steelsage.store import bulk_insert, models as m
+with engine.begin() as conn:
+    bulk_insert(conn, m.FxRate.__table__, pl.read_parquet(sys.argv[4]))
+t = {}
+t0 = time.perf_counter(); s = import_paths(engine, [Path(sys.argv[2])], today=date.fromisoformat(sys.argv[5]))
+t["import"] = time.perf_counter() - t0
+t0 = time.perf_counter(); r = run_pipeline(engine, force=True); t["pipeline"] = time.perf_counter() - t0
+t0 = time.perf_counter(); p = publish_run(engine, who="bench"); t["publish"] = time.perf_counter() - t0
+d = s.to_dict()
+print(json.dumps({"t": t, "accepted": d["accepted"], "rejected": d["rejected"],
+                  "assessments": r.n_assessments, "releases": len(p)}))
+"""
+
+
+def baseline(csv: Path, aliases: dict[str, dict[str, str]], fx: float) -> tuple[float, int]:
+    """Bare Polars: read → validate → standardize → MAD filter → weighted median."""
+    t0 = time.perf_counter()
+    df = pl.read_csv(csv, infer_schema=False)
+    price = pl.coalesce(
+        pl.col("price").str.replace_all(",", "").cast(pl.Float64, strict=False),
+        (
+            pl.col("low").str.replace_all(",", "").cast(pl.Float64, strict=False)
+            + pl.col("high").str.replace_all(",", "").cast(pl.Float64, strict=False)
+        )
+        / 2,
+    )
+    typed = df.with_columns(
+        price.alias("p"),
+        pl.col("time").str.slice(0, 10).str.replace_all("/", "-").str.to_date(strict=False).alias("d"),
+        pl.col("product").replace_strict(aliases["product"], default=None).alias("prod"),
+        pl.col("region").replace_strict(aliases["region"], default=None).alias("reg"),
+        pl.col("data_type")
+        .replace_strict({"成交": 1.0, "deal": 1.0, "卖价": 0.5, "买价": 0.5}, default=0.25)
+        .alias("w"),
+    ).filter(
+        pl.col("p").is_not_null() & (pl.col("p") > 0) & pl.col("d").is_not_null()
+        & pl.col("prod").is_not_null() & pl.col("reg").is_not_null()
+    )
+    std = typed.with_columns(
+        pl.when(pl.col("tax_basis").fill_null("含税").str.contains("不含|excl"))
+        .then(pl.col("p") * VAT)
+        .otherwise(pl.col("p"))
+        .mul(pl.when(pl.col("unit").str.contains("美元")).then(fx).otherwise(1.0))
+        .alias("v"),
+        (pl.col("prod") + "." + pl.col("reg")).alias("series"),
+    )
+    keys = ["series", "d"]
+    med = pl.col("v").median().over(keys)
+    mad = (pl.col("v") - med).abs().median().over(keys)
+    kept = std.filter(
+        (0.6745 * (pl.col("v") - med).abs() / pl.max_horizontal(mad, med * 0.003)) <= 3.5
+    )
+    out = (
+        kept.sort(keys + ["v"])
+        .with_columns((pl.col("w").cum_sum().over(keys) / pl.col("w").sum().over(keys)).alias("cw"))
+        .filter(pl.col("cw") >= 0.5)
+        .group_by(keys)
+        .agg(pl.col("v").first().alias("mid"))
+    )
+    return time.perf_counter() - t0, out.height
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    args = ap.parse_args()
+
+    from steelsage.catalog import load_catalog
+    from steelsage.demo.market import DemoConfig, build_market
+
+    catalog = load_catalog()
+    end = date(2026, 11, 24)
+    market = build_market(DemoConfig(end=end, years=3.0), catalog)
+    reports = market.reports
+    if reports.height > args.rows:
+        reports = reports.sample(args.rows, seed=1, shuffle=False).sort("time")
+    with tempfile.TemporaryDirectory() as tmp:
+        tmpdir = Path(tmp)
+        csv = tmpdir / "reports.csv"
+        reports.write_csv(csv)
+        market.sources.write_parquet(tmpdir / "sources.parquet")
+        market.fx_rates.select("date", "pair", "rate").write_parquet(tmpdir / "fx.parquet")
+        print(f"rows: {reports.height:,}  file: {csv.stat().st_size / 1e6:.0f} MB")
+
+        aliases = {
+            "product": catalog.alias_table("product"),
+            "region": catalog.alias_table("region"),
+        }
+        fx = float(market.fx_rates["rate"].mean())
+        base_times = []
+        for _ in range(3):
+            seconds, n_out = baseline(csv, aliases, fx)
+            base_times.append(seconds)
+        base = sorted(base_times)[1]
+        print(f"baseline bare-polars: {base:.2f} s median of 3 ({n_out:,} series-days)")
+
+        env = dict(os.environ, STEELSAGE_DATA_DIR=str(tmpdir / "data"))
+        db = f"sqlite:///{tmpdir / 'bench.db'}"
+        t0 = time.perf_counter()
+        proc = subprocess.run(
+            [sys.executable, "-c", CHILD, db, str(csv), str(tmpdir / "sources.parquet"),
+             str(tmpdir / "fx.parquet"), end.isoformat()],
+            capture_output=True, text=True, env=env, check=False,
+        )
+        total = time.perf_counter() - t0
+        if proc.returncode != 0:
+            print(proc.stderr[-3000:])
+            raise SystemExit("steelsage run failed")
+        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        print(f"steelsage ingest→publish (SQLite, persisted): {total:.2f} s  {proc.stdout.strip()}")
+        print(
+            f"pipeline_1m: ratio {total / base:.1f}x vs bare-polars baseline "
+            f"(goal <= 3x); absolute {total:.1f} s (goal <= 60 s); peak RSS {peak_mb:.0f} MB "
+            "(goal <= 2048 MB)"
+        )
+
+
+if __name__ == "__main__":
+    main()

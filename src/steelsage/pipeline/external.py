@@ -1,0 +1,261 @@
+"""External and indicator series: long-format files through the same batch/reject path.
+
+The World Bank Pink Sheet subset ships with the package (CC BY 4.0); its rows become
+``wb.<CODE>`` series, monthly, with source and licence recorded on each series.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+
+import polars as pl
+from sqlalchemy import Engine, insert, select, update
+
+from steelsage.catalog import Catalog, load_catalog
+from steelsage.store import bulk_insert, publish_values, upsert_series
+from steelsage.store import models as m
+
+WB_SOURCE = "World Bank Commodity Price Data (The Pink Sheet), monthly"
+WB_LICENCE = (
+    "CC BY 4.0 — Source: The World Bank: World Bank Commodity Price Data (The Pink Sheet), "
+    "monthly prices (CMO-Historical-Data-Monthly.xlsx, updated 3 Dec 2024); reshaped and subset."
+)
+REQUIRED = ["series_code", "series_name", "unit", "value"]
+
+
+class ExternalImportError(ValueError):
+    """The file cannot be imported at all (missing, unreadable, wrong columns)."""
+
+
+def default_worldbank_file() -> Path:
+    return Path(
+        str(
+            resources.files("steelsage")
+            / "data"
+            / "worldbank"
+            / "pinksheet_monthly_energy_metals.csv"
+        )
+    )
+
+
+def _read(path: Path) -> pl.DataFrame:
+    if not path.is_file():
+        raise ExternalImportError(f"{path}: 文件不存在 / file not found")
+    try:
+        frame = pl.read_csv(path, infer_schema=False)
+    except Exception as exc:  # polars raises several error types for malformed CSV
+        raise ExternalImportError(f"{path}: 无法解析 CSV / cannot parse CSV: {exc}") from exc
+    missing = [c for c in REQUIRED if c not in frame.columns]
+    if missing or not ({"month", "date"} & set(frame.columns)):
+        raise ExternalImportError(
+            f"{path}: 缺少列 {missing or ['month|date']} / missing columns; expected "
+            "series_code, series_name, unit, month|date, value"
+        )
+    return frame.with_row_index("row_number", offset=1)
+
+
+def _validate(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    when = pl.col("month") if "month" in frame.columns else pl.col("date")
+    typed = frame.with_columns(
+        pl.coalesce(
+            (when + "-01").str.to_date("%Y-%m-%d", strict=False),
+            when.str.to_date("%Y-%m-%d", strict=False),
+        ).alias("_date"),
+        pl.col("value").str.strip_chars().cast(pl.Float64, strict=False).alias("_value"),
+    )
+    reason = (
+        pl.when(pl.col("series_code").is_null() | (pl.col("series_code").str.strip_chars() == ""))
+        .then(pl.lit("missing_field|series_code"))
+        .when(pl.col("_date").is_null())
+        .then(pl.lit("bad_date|month"))
+        .when(
+            pl.col("_value").is_null() | pl.col("_value").is_nan() | pl.col("_value").is_infinite()
+        )
+        .then(pl.lit("bad_number|value"))
+        .otherwise(None)
+    )
+    typed = typed.with_columns(reason.alias("_why"))
+    bad = typed.filter(pl.col("_why").is_not_null())
+    good = typed.filter(pl.col("_why").is_null())
+    dup = good.is_duplicated() if False else good.select(["series_code", "_date"]).is_duplicated()
+    dup_rows = good.filter(dup & (pl.int_range(pl.len()).over(["series_code", "_date"]) > 0))
+    good = good.unique(["series_code", "_date"], keep="first", maintain_order=True)
+    bad = pl.concat(
+        [bad, dup_rows.with_columns(pl.lit("duplicate|month").alias("_why"))],
+        how="vertical_relaxed",
+    )
+    return good, bad
+
+
+def import_series_file(
+    engine: Engine,
+    path: Path,
+    *,
+    prefix: str,
+    source: str,
+    licence: str | None,
+    frequency: str = "monthly",
+    who: str = "system",
+) -> dict:
+    """Import a long-format series file; idempotent on the file's bytes."""
+    data = path.read_bytes() if path.is_file() else b""
+    sha = hashlib.sha256(data).hexdigest()
+    frame = _read(path)
+    batches = m.ImportBatch.__table__
+    with engine.connect() as conn:
+        prev = conn.execute(
+            select(batches.c.id).where(batches.c.sha256 == sha, batches.c.status == "complete")
+        ).scalar()
+    if prev is not None:
+        return {
+            "file": str(path),
+            "status": "duplicate_file",
+            "batch_id": prev,
+            "series": 0,
+            "accepted": 0,
+            "rejected": 0,
+        }
+    good, bad = _validate(frame)
+    now = datetime.now().replace(microsecond=0)
+    with engine.begin() as conn:
+        batch_id = conn.execute(
+            insert(batches).values(
+                file_name=str(path),
+                sha256=sha,
+                format="external",
+                encoding="utf-8",
+                size_bytes=len(data),
+                status="started",
+                started_at=now,
+                imported_by=who,
+            )
+        ).inserted_primary_key[0]
+        meta = good.group_by("series_code", maintain_order=True).agg(
+            pl.col("series_name").first(), pl.col("unit").first()
+        )
+        upsert_series(
+            conn,
+            [
+                {
+                    "code": f"{prefix}{r['series_code']}",
+                    "kind": "external",
+                    "name_zh": r["series_name"],
+                    "name_en": r["series_name"],
+                    "commodity": None,
+                    "product": None,
+                    "region": "world",
+                    "unit": r["unit"],
+                    "frequency": frequency,
+                    "method": source,
+                    "source": source,
+                    "licence": licence,
+                    "meta": {"original_code": r["series_code"]},
+                }
+                for r in meta.iter_rows(named=True)
+            ],
+        )
+        values = good.select(
+            (pl.lit(prefix) + pl.col("series_code")).alias("series_code"),
+            pl.col("_date").alias("date"),
+            pl.col("_value").alias("value"),
+        )
+        info = publish_values(
+            conn,
+            release=f"external:{prefix.rstrip('.')}",
+            kind="import",
+            values=values,
+            who=who,
+            note=source,
+        )
+        rejects = bad.select(
+            pl.lit(batch_id, dtype=pl.Int64).alias("batch_id"),
+            pl.lit(str(path)).alias("file_name"),
+            pl.col("row_number").cast(pl.Int64),
+            pl.col("_why").str.split("|").list.get(1).alias("field"),
+            pl.col("_why").str.split("|").list.get(0).alias("reason"),
+            pl.format("第{}行无效 / row {} invalid", "row_number", "row_number").alias("message"),
+            pl.lit(now, dtype=pl.Datetime("us")).alias("created_at"),
+        )
+        bulk_insert(conn, m.Reject.__table__, rejects)
+        conn.execute(
+            update(batches)
+            .where(batches.c.id == batch_id)
+            .values(
+                status="complete",
+                finished_at=now,
+                n_rows=frame.height,
+                n_accepted=good.height,
+                n_rejected=bad.height,
+            )
+        )
+    return {
+        "file": str(path),
+        "status": "imported",
+        "batch_id": batch_id,
+        "series": meta.height,
+        "accepted": info.n_values if info else 0,
+        "rejected": bad.height,
+        "rejects": bad.select("row_number", "_why").head(100).rows(),
+    }
+
+
+def import_worldbank(engine: Engine, path: Path | None = None, *, who: str = "system") -> dict:
+    return import_series_file(
+        engine,
+        path or default_worldbank_file(),
+        prefix="wb.",
+        source=WB_SOURCE,
+        licence=WB_LICENCE,
+        who=who,
+    )
+
+
+def publish_indicators(
+    engine: Engine,
+    frame: pl.DataFrame,
+    *,
+    who: str = "system",
+    catalog: Catalog | None = None,
+    release: str = "indicators",
+) -> dict:
+    """Publish indicator observations (``series_code, date, value``) defined in the catalog."""
+    catalog = catalog or load_catalog()
+    codes = frame["series_code"].unique().to_list()
+    unknown = [c for c in codes if c not in catalog.indicators]
+    if unknown:
+        raise ExternalImportError(
+            f"未在目录中定义的指标 / indicators not in the catalog: {unknown[:5]}"
+        )
+    rows = []
+    for code in codes:
+        ind = catalog.indicators[code]
+        rows.append(
+            {
+                "code": code,
+                "kind": "indicator",
+                "name_zh": ind.name_zh,
+                "name_en": ind.name_en,
+                "commodity": getattr(ind, "commodity", None),
+                "product": getattr(ind, "product", None),
+                "region": getattr(ind, "scope", None) or "national",
+                "unit": ind.unit,
+                "frequency": ind.frequency,
+                "method": getattr(ind, "method_zh", None) or getattr(ind, "method", None),
+                "source": "steelsage",
+                "licence": None,
+                "meta": None,
+            }
+        )
+    with engine.begin() as conn:
+        upsert_series(conn, rows)
+        info = publish_values(
+            conn,
+            release=release,
+            kind="import",
+            values=frame.select("series_code", "date", "value"),
+            who=who,
+        )
+    return {"series": len(codes), "values": info.n_values if info else 0}

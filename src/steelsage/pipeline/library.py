@@ -1,0 +1,64 @@
+"""Sample library, persisted: add or update sources and their coverage."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import polars as pl
+from sqlalchemy import Engine, delete, select
+
+from steelsage.pipeline.context import build_context
+from steelsage.pipeline.sample_library import SampleLibraryStage, load_sources_file
+from steelsage.store import audit, bulk_insert
+from steelsage.store import models as m
+
+SOURCE_COLUMNS = ["code", "name", "type", "region_code", "credibility_weight", "active"]
+
+
+def register_sources(engine: Engine, frame: pl.DataFrame, *, who: str = "system") -> dict:
+    """Validate sources through the sample-library stage and upsert the clean ones."""
+    ctx = build_context(engine)
+    result = SampleLibraryStage().run(frame, ctx)
+    kept = result.kept
+    now = datetime.now().replace(microsecond=0)
+    src = m.Source.__table__
+    cov = m.SourceCoverage.__table__
+    with engine.begin() as conn:
+        codes = kept["code"].to_list()
+        existing = set()
+        for i in range(0, len(codes), 5000):
+            chunk = codes[i : i + 5000]
+            existing |= {r[0] for r in conn.execute(select(src.c.code).where(src.c.code.in_(chunk)))}
+            conn.execute(delete(cov).where(cov.c.source_code.in_(chunk)))
+            conn.execute(delete(src).where(src.c.code.in_(chunk)))
+        rows = kept.select(
+            [pl.col(c) for c in SOURCE_COLUMNS]
+        ).with_columns(
+            pl.lit(now, dtype=pl.Datetime("us")).alias("created_at"),
+            pl.lit(now, dtype=pl.Datetime("us")).alias("updated_at"),
+        )
+        bulk_insert(conn, src, rows)
+        if "coverage" in kept.columns:
+            coverage = (
+                kept.select(pl.col("code").alias("source_code"), pl.col("coverage"))
+                .explode("coverage")
+                .drop_nulls("coverage")
+                .rename({"coverage": "series_code"})
+                .unique()
+            )
+            bulk_insert(conn, cov, coverage)
+        audit(
+            conn, who, "sources.register", "source", None,
+            {"added": len(set(codes) - existing), "updated": len(existing & set(codes)),
+             "rejected": result.rejected.height},
+        )
+    rejects = [
+        {"code": r.get("code"), "reason": r["reason"], "message": r["message"]}
+        for r in result.rejected.iter_rows(named=True)
+    ]
+    return {"accepted": kept.height, "rejected": result.rejected.height, "rejects": rejects}
+
+
+def register_sources_file(engine: Engine, path: Path, *, who: str = "system") -> dict:
+    return register_sources(engine, load_sources_file(path), who=who)

@@ -1,0 +1,252 @@
+"""Publication (stage 8), persisted: versioned releases per assessment date, corrections.
+
+Every assessment date is a release ``assessments:YYYY-MM-DD``. Publishing a run again only
+writes the values that changed, as a new version of that date's release; an editor's
+correction of a single value is also a new version. Nothing published is ever overwritten:
+older versions stay readable with ``as_of``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+import polars as pl
+from sqlalchemy import Engine, select
+
+from steelsage.catalog import Catalog, load_catalog
+from steelsage.pipeline.context import build_context
+from steelsage.store import audit, publish_values, record_override, upsert_series
+from steelsage.store import models as m
+
+PUBLISH_TIME = time(17, 30)
+
+
+class PublishError(RuntimeError):
+    """Raised when there is nothing valid to publish."""
+
+
+def latest_run_id(engine: Engine) -> int | None:
+    runs = m.PipelineRun.__table__
+    a = m.Assessment.__table__
+    stmt = (
+        select(runs.c.id)
+        .where(runs.c.status == "complete", runs.c.id.in_(select(a.c.run_id).distinct()))
+        .order_by(runs.c.id.desc())
+        .limit(1)
+    )
+    with engine.connect() as conn:
+        return conn.execute(stmt).scalar()
+
+
+def load_assessments(engine: Engine, run_id: int) -> pl.DataFrame:
+    a = m.Assessment.__table__
+    stmt = select(
+        a.c.id,
+        a.c.series_code,
+        a.c.date,
+        a.c.low,
+        a.c.high,
+        a.c.mid,
+        a.c.change,
+        a.c.change_pct,
+        a.c.n_sources,
+        a.c.n_reports,
+        a.c.fallback,
+        a.c.method,
+    ).where(a.c.run_id == run_id)
+    schema = {
+        "assessment_id": pl.Int64,
+        "series_code": pl.Utf8,
+        "date": pl.Date,
+        "low": pl.Float64,
+        "high": pl.Float64,
+        "mid": pl.Float64,
+        "change": pl.Float64,
+        "change_pct": pl.Float64,
+        "n_sources": pl.Int64,
+        "n_reports": pl.Int64,
+        "fallback": pl.Boolean,
+        "method": pl.Utf8,
+    }
+    with engine.connect() as conn:
+        rows = conn.execute(stmt).all()
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def series_metadata(catalog: Catalog, codes: list[str]) -> list[dict]:
+    """Rows for the ``series`` table for assessment and index codes."""
+    from steelsage.pipeline.indices import load_index_defs
+
+    index_defs = {d.code: d for d in load_index_defs()}
+    rows: list[dict] = []
+    for code in codes:
+        if code in index_defs:
+            d = index_defs[code]
+            rows.append(
+                {
+                    "code": code,
+                    "kind": "index",
+                    "name_zh": d.name_zh,
+                    "name_en": d.name_en,
+                    "commodity": None,
+                    "product": None,
+                    "region": "national",
+                    "unit": "INDEX",
+                    "frequency": "daily",
+                    "method": d.method,
+                    "source": "steelsage",
+                    "licence": None,
+                    "meta": {"base_value": d.base_value},
+                }
+            )
+            continue
+        a = catalog.assessments.get(code)
+        if a is None:
+            continue
+        product = catalog.products[a.product]
+        rows.append(
+            {
+                "code": code,
+                "kind": "assessment",
+                "name_zh": catalog.series_name(code, "zh"),
+                "name_en": catalog.series_name(code, "en"),
+                "commodity": product.commodity,
+                "product": a.product,
+                "region": a.region,
+                "unit": a.unit,
+                "frequency": "daily",
+                "method": "weighted_median:deal>bid/offer>indication",
+                "source": "steelsage",
+                "licence": None,
+                "meta": {"min_sources": a.min_sources, "benchmark": a.benchmark},
+            }
+        )
+    return rows
+
+
+def publish_run(
+    engine: Engine,
+    *,
+    who: str,
+    note: str | None = None,
+    run_id: int | None = None,
+    dates: list[date] | None = None,
+    historical_timestamps: bool = False,
+    catalog: Catalog | None = None,
+) -> list[dict]:
+    """Publish the assessments of ``run_id`` (default: the latest complete run).
+
+    Returns one entry per release written (release, version, kind, n_values, n_unchanged).
+    With ``historical_timestamps`` each date is stamped as published at 17:30 that day (used
+    to backfill a history, so ``as_of`` queries behave as they would have).
+    """
+    from steelsage.pipeline.publish import PublishStage
+
+    catalog = catalog or load_catalog()
+    run_id = run_id or latest_run_id(engine)
+    if run_id is None:
+        raise PublishError(
+            "没有可发布的评估结果，请先运行 `steelsage pipeline run` / "
+            "nothing to publish: run `steelsage pipeline run` first"
+        )
+    frame = load_assessments(engine, run_id)
+    if dates:
+        frame = frame.filter(pl.col("date").is_in(dates))
+    if frame.height == 0:
+        raise PublishError(f"运行 {run_id} 没有评估结果 / run {run_id} has no assessments")
+    ctx = build_context(engine, catalog=catalog)
+    values = PublishStage().run(frame, ctx).kept
+    written: list[dict] = []
+    with engine.begin() as conn:
+        upsert_series(conn, series_metadata(catalog, values["series_code"].unique().to_list()))
+        for (day,), part in values.sort("date").group_by(["date"], maintain_order=True):
+            now = datetime.combine(day, PUBLISH_TIME) if historical_timestamps else None
+            info = publish_values(
+                conn,
+                release=f"assessments:{day.isoformat()}",
+                kind="initial",
+                values=part,
+                who=who,
+                note=note,
+                run_id=run_id,
+                now=now,
+            )
+            if info is not None and info.n_values:
+                written.append(info.model_dump(mode="json"))
+        audit(
+            conn,
+            who,
+            "publish",
+            "run",
+            str(run_id),
+            {"releases": len(written), "values": sum(w["n_values"] for w in written)},
+        )
+    return written
+
+
+def correct_value(
+    engine: Engine,
+    *,
+    series_code: str,
+    day: date,
+    value: float,
+    who: str,
+    why: str,
+    low: float | None = None,
+    high: float | None = None,
+) -> dict:
+    """An editor's correction of one published value: logged, then published as a new version."""
+    from steelsage.store import get_observations
+
+    current = get_observations(engine, series_code, start=day, end=day)
+    if current.height == 0:
+        raise PublishError(
+            f"{series_code} 在 {day} 没有已发布的值，无法更正 / "
+            f"no published value for {series_code} on {day} to correct"
+        )
+    old = current.row(0, named=True)
+    row = {
+        "series_code": [series_code],
+        "date": [day],
+        "value": [float(value)],
+        "low": [low if low is not None else min(old["low"] or value, value)],
+        "high": [high if high is not None else max(old["high"] or value, value)],
+        "change": [old["change"]],
+        "n_sources": [old["n_sources"]],
+        "fallback": [old["fallback"]],
+        "assessment_id": [None],
+    }
+    values = pl.DataFrame(
+        row,
+        schema={
+            "series_code": pl.Utf8,
+            "date": pl.Date,
+            "value": pl.Float64,
+            "low": pl.Float64,
+            "high": pl.Float64,
+            "change": pl.Float64,
+            "n_sources": pl.Int64,
+            "fallback": pl.Boolean,
+            "assessment_id": pl.Int64,
+        },
+    )
+    with engine.begin() as conn:
+        record_override(
+            conn,
+            target="assessment",
+            target_id=f"{series_code}@{day.isoformat()}",
+            action="set_value",
+            old_value=str(old["value"]),
+            new_value=str(value),
+            who=who,
+            why=why,
+        )
+        info = publish_values(
+            conn,
+            release=f"assessments:{day.isoformat()}",
+            kind="correction",
+            values=values,
+            who=who,
+            note=why,
+        )
+    return info.model_dump(mode="json")
