@@ -30,10 +30,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         engine = get_engine(f"sqlite:///{Path(tmp) / 'demo.db'}")
         t0 = time.perf_counter()
-        result = build_demo(engine, cfg, progress=lambda msg: print(f"  {time.perf_counter() - t0:6.1f}s {msg}"))
+        result = build_demo(
+            engine, cfg, progress=lambda msg: print(f"  {time.perf_counter() - t0:6.1f}s {msg}")
+        )
         total = time.perf_counter() - t0
         engine.dispose()
-    print(f"demo build: {total:.1f} s (goal <= 120 s); ratio {total / gen:.1f}x vs generation alone")
+    print(
+        f"demo build: {total:.1f} s (goal <= 120 s); ratio {total / gen:.1f}x vs generation alone"
+    )
     print(result)
 
 

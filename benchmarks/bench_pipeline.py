@@ -27,30 +27,42 @@ from pathlib import Path
 import polars as pl
 
 VAT = 1.13
-CHILD = r"""
-import sys, time, json
-from pathlib import Path
-from steelsage.store import get_engine, init_db
-from steelsage.pipeline.importer import import_paths
-from steelsage.pipeline.runner import run_pipeline
-from steelsage.pipeline.release import publish_run
-from steelsage.pipeline.library import register_sources
-import polars as pl
-from datetime import date
-engine = get_engine(sys.argv[1]); init_db(engine)
-register_sources(engine, pl.read_parquet(sys.argv[3]))
-from steelsage.store import bulk_insert, models as m
-with engine.begin() as conn:
-    bulk_insert(conn, m.FxRate.__table__, pl.read_parquet(sys.argv[4]))
-t = {}
-t0 = time.perf_counter(); s = import_paths(engine, [Path(sys.argv[2])], today=date.fromisoformat(sys.argv[5]))
-t["import"] = time.perf_counter() - t0
-t0 = time.perf_counter(); r = run_pipeline(engine, force=True); t["pipeline"] = time.perf_counter() - t0
-t0 = time.perf_counter(); p = publish_run(engine, who="bench"); t["publish"] = time.perf_counter() - t0
-d = s.to_dict()
-print(json.dumps({"t": t, "accepted": d["accepted"], "rejected": d["rejected"],
-                  "assessments": r.n_assessments, "releases": len(p)}))
-"""
+
+
+def child(db: str, csv: str, sources: str, fx: str, today: str) -> None:
+    """The steelsage side, run in a child process: import → pipeline run → publish."""
+    import json
+
+    from steelsage.pipeline.importer import import_paths
+    from steelsage.pipeline.library import register_sources
+    from steelsage.pipeline.release import publish_run
+    from steelsage.pipeline.runner import run_pipeline
+    from steelsage.store import bulk_insert, get_engine, init_db
+    from steelsage.store import models as m
+
+    engine = get_engine(db)
+    init_db(engine)
+    register_sources(engine, pl.read_parquet(sources))
+    with engine.begin() as conn:
+        bulk_insert(conn, m.FxRate.__table__, pl.read_parquet(fx))
+    t: dict[str, float] = {}
+    t0 = time.perf_counter()
+    summary = import_paths(engine, [Path(csv)], today=date.fromisoformat(today)).to_dict()
+    t["import"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    run = run_pipeline(engine, force=True)
+    t["pipeline"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    releases = publish_run(engine, who="bench")
+    t["publish"] = time.perf_counter() - t0
+    result = {
+        "seconds": {k: round(v, 2) for k, v in t.items()},
+        "accepted": summary["accepted"],
+        "rejected": summary["rejected"],
+        "assessments": run.n_assessments,
+        "releases": len(releases),
+    }
+    print(json.dumps(result))
 
 
 def baseline(csv: Path, aliases: dict[str, dict[str, str]], fx: float) -> tuple[float, int]:
@@ -67,15 +79,22 @@ def baseline(csv: Path, aliases: dict[str, dict[str, str]], fx: float) -> tuple[
     )
     typed = df.with_columns(
         price.alias("p"),
-        pl.col("time").str.slice(0, 10).str.replace_all("/", "-").str.to_date(strict=False).alias("d"),
+        pl.col("time")
+        .str.slice(0, 10)
+        .str.replace_all("/", "-")
+        .str.to_date(strict=False)
+        .alias("d"),
         pl.col("product").replace_strict(aliases["product"], default=None).alias("prod"),
         pl.col("region").replace_strict(aliases["region"], default=None).alias("reg"),
         pl.col("data_type")
         .replace_strict({"成交": 1.0, "deal": 1.0, "卖价": 0.5, "买价": 0.5}, default=0.25)
         .alias("w"),
     ).filter(
-        pl.col("p").is_not_null() & (pl.col("p") > 0) & pl.col("d").is_not_null()
-        & pl.col("prod").is_not_null() & pl.col("reg").is_not_null()
+        pl.col("p").is_not_null()
+        & (pl.col("p") > 0)
+        & pl.col("d").is_not_null()
+        & pl.col("prod").is_not_null()
+        & pl.col("reg").is_not_null()
     )
     std = typed.with_columns(
         pl.when(pl.col("tax_basis").fill_null("含税").str.contains("不含|excl"))
@@ -92,7 +111,7 @@ def baseline(csv: Path, aliases: dict[str, dict[str, str]], fx: float) -> tuple[
         (0.6745 * (pl.col("v") - med).abs() / pl.max_horizontal(mad, med * 0.003)) <= 3.5
     )
     out = (
-        kept.sort(keys + ["v"])
+        kept.sort([*keys, "v"])
         .with_columns((pl.col("w").cum_sum().over(keys) / pl.col("w").sum().over(keys)).alias("cw"))
         .filter(pl.col("cw") >= 0.5)
         .group_by(keys)
@@ -104,7 +123,11 @@ def baseline(csv: Path, aliases: dict[str, dict[str, str]], fx: float) -> tuple[
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.child:
+        child(*args.child)
+        return
 
     from steelsage.catalog import load_catalog
     from steelsage.demo.market import DemoConfig, build_market
@@ -139,9 +162,20 @@ def main() -> None:
         db = f"sqlite:///{tmpdir / 'bench.db'}"
         t0 = time.perf_counter()
         proc = subprocess.run(
-            [sys.executable, "-c", CHILD, db, str(csv), str(tmpdir / "sources.parquet"),
-             str(tmpdir / "fx.parquet"), end.isoformat()],
-            capture_output=True, text=True, env=env, check=False,
+            [
+                sys.executable,
+                __file__,
+                "--child",
+                db,
+                str(csv),
+                str(tmpdir / "sources.parquet"),
+                str(tmpdir / "fx.parquet"),
+                end.isoformat(),
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
         )
         total = time.perf_counter() - t0
         if proc.returncode != 0:

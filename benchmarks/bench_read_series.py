@@ -44,6 +44,11 @@ RAW_SQL = (
     "FROM series_observations WHERE series_code = {p} AND superseded_at IS NULL "
     "AND date >= {p} AND date <= {p} ORDER BY date"
 )
+AS_OF_SQL = (
+    "SELECT date FROM series_observations WHERE series_code = {p} AND date >= {p} "
+    "AND date <= {p} AND published_at <= {p} AND (superseded_at IS NULL OR superseded_at > {p}) "
+    "ORDER BY date"
+)
 FIRST_DAY = date(2023, 1, 2)
 PUBLISHED = datetime(2026, 1, 5, 9, 0)
 
@@ -140,7 +145,11 @@ def bench_sqlite(workdir: Path) -> None:
     base = _timed(lambda: raw.execute(sql, params).fetchall())
     _report("read_series[sqlite]", api, base, plan)
     as_of = _timed(lambda: get_observations(engine, code, as_of=PUBLISHED))
+    as_of_plan = raw.execute(
+        "EXPLAIN QUERY PLAN " + AS_OF_SQL.format(p="?"), (*params, "x", "x")
+    ).fetchall()
     print(f"read_series_as_of[sqlite]: {statistics.median(as_of):.2f} ms median")
+    print(f"    plan: {'; '.join(r[-1] for r in as_of_plan)}")
     raw.close()
     engine.dispose()
 
@@ -159,19 +168,22 @@ def bench_postgres() -> None:
         sep = "&" if "?" in PG_URL else "?"
         engine = get_engine(f"{PG_URL}{sep}options=-csearch_path%3D{schema}")
         code = _populate(engine)
-        with engine.connect() as conn:
-            conn.exec_driver_sql("ANALYZE series_observations")
+        admin.execute(f"ANALYZE {schema}.series_observations")
         raw = psycopg.connect(PG_URL, options=f"-csearch_path={schema}", autocommit=True)
         sql = RAW_SQL.format(p="%s")
         params = (code, FIRST_DAY, date(9999, 12, 31))
         plan_rows = raw.execute("EXPLAIN " + sql, params).fetchall()
-        plan = " / ".join(r[0].strip() for r in plan_rows[:2])
+        plan = " / ".join(r[0].strip() for r in plan_rows)
         _check(get_observations(engine, code), raw.execute(sql, params).fetchall())
         api = _timed(lambda: get_observations(engine, code))
         base = _timed(lambda: raw.execute(sql, params).fetchall())
         _report("read_series[postgres]", api, base, plan)
         as_of = _timed(lambda: get_observations(engine, code, as_of=PUBLISHED))
+        as_of_plan = raw.execute(
+            "EXPLAIN " + AS_OF_SQL.format(p="%s"), (*params, PUBLISHED, PUBLISHED)
+        ).fetchall()
         print(f"read_series_as_of[postgres]: {statistics.median(as_of):.2f} ms median")
+        print(f"    plan: {' / '.join(r[0].strip() for r in as_of_plan)}")
         raw.close()
         engine.dispose()
     finally:

@@ -11,6 +11,7 @@ database and schema (e.g. for ``STEELSAGE_DATABASE_URL`` in CLI tests).
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from functools import cache
@@ -87,15 +88,31 @@ def pg_url(schema: str) -> str:
     return f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
 
 
-def _sqlite_url(tmp_path: Path) -> str:
-    return f"sqlite:///{(tmp_path / 'steelsage-test.db').as_posix()}"
+def _sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path.as_posix()}"
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file per session; tests get a copy (much faster than migrating)."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.db"
+    engine = _fresh_engine(_sqlite_url(path))
+    init_db(engine)
+    _close(engine)  # closing the last connection checkpoints the WAL into the file
+    return path
+
+
+def _sqlite_copy(template: Path, tmp_path: Path) -> str:
+    target = tmp_path / "steelsage-test.db"
+    shutil.copyfile(template, target)
+    return _sqlite_url(target)
 
 
 @pytest.fixture
-def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
+def sqlite_engine(_sqlite_template: Path, tmp_path: Path) -> Iterator[Engine]:
     """A migrated SQLite database in ``tmp_path``."""
-    engine = _fresh_engine(_sqlite_url(tmp_path))
-    init_db(engine)
+    engine = _fresh_engine(_sqlite_copy(_sqlite_template, tmp_path))
+    init_db(engine)  # a no-op at head; keeps the fixture honest if the template is stale
     yield engine
     _close(engine)
 
@@ -104,7 +121,7 @@ def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """A migrated database, once on SQLite and once on PostgreSQL."""
     if request.param == "sqlite":
-        url = _sqlite_url(tmp_path)
+        url = _sqlite_copy(request.getfixturevalue("_sqlite_template"), tmp_path)
     else:
         url = pg_url(request.getfixturevalue("pg_schema"))
     engine = _fresh_engine(url)

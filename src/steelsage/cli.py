@@ -79,7 +79,11 @@ def _parse_as_of(value: str | None) -> date | datetime | None:
     if value is None:
         return None
     try:
-        return datetime.fromisoformat(value) if "T" in value or " " in value else date.fromisoformat(value)
+        return (
+            datetime.fromisoformat(value)
+            if "T" in value or " " in value
+            else date.fromisoformat(value)
+        )
     except ValueError:
         _fail(f"--as-of 应为日期或日期时间，收到 '{value}' / --as-of must be a date or datetime")
     return None
@@ -115,12 +119,17 @@ def demo_build(
         cfg_kwargs["series"] = list(series)
     cfg = DemoConfig(**cfg_kwargs)
     with Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-        console=err_console, transient=as_json,
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=as_json,
     ) as progress:
         task = progress.add_task("demo", total=None)
         result = build_demo(
-            get_engine(), cfg, reset=reset,
+            get_engine(),
+            cfg,
+            reset=reset,
             progress=lambda msg: progress.update(task, description=msg),
         )
     if as_json:
@@ -151,18 +160,32 @@ def import_cmd(
         _print_json(payload)
     else:
         table = Table(title="导入结果 / import")
-        for col in ["文件 file", "状态 status", "接受 accepted", "拒绝 rejected", "标记 flagged", "重复 dup"]:
+        for col in [
+            "文件 file",
+            "状态 status",
+            "接受 accepted",
+            "拒绝 rejected",
+            "标记 flagged",
+            "重复 dup",
+        ]:
             table.add_column(col)
         for f in summary.files:
             table.add_row(
-                f.file, f.status, str(f.accepted), str(f.rejected), str(f.flagged), str(f.duplicates)
+                f.file,
+                f.status,
+                str(f.accepted),
+                str(f.rejected),
+                str(f.flagged),
+                str(f.duplicates),
             )
         console.print(table)
         for f in summary.files:
             if f.error:
                 err_console.print(f"[yellow]{f.error}[/yellow]")
             for r in f.rejects[:20]:
-                console.print(f"  {r['file']}:{r['row']} [{r['reason']}] {r['field'] or ''} {r['message']}")
+                console.print(
+                    f"  {r['file']}:{r['row']} [{r['reason']}] {r['field'] or ''} {r['message']}"
+                )
             if len(f.rejects) > 20:
                 console.print(f"  … {len(f.rejects) - 20} more (use --json)")
     if payload["failed"]:
@@ -176,7 +199,9 @@ def import_cmd(
 def pipeline_run(
     start: Annotated[str | None, typer.Option(help="开始日期 / first date")] = None,
     end: Annotated[str | None, typer.Option(help="结束日期 / last date")] = None,
-    force: Annotated[bool, typer.Option(help="输入未变也重跑 / run even if inputs unchanged")] = False,
+    force: Annotated[
+        bool, typer.Option(help="输入未变也重跑 / run even if inputs unchanged")
+    ] = False,
     who: WhoOpt = "cli",
     as_json: JsonOpt = False,
 ) -> None:
@@ -195,15 +220,21 @@ def pipeline_run(
         _print_json(summary.to_dict())
         return
     if summary.status == "no_op":
-        console.print(f"输入未变化，沿用运行 {summary.run_id} / inputs unchanged: run {summary.run_id} stands")
+        console.print(
+            f"输入未变化，沿用运行 {summary.run_id} / inputs unchanged: run {summary.run_id} stands"
+        )
         return
     table = Table(title=f"运行 / run {summary.run_id}")
     for col in ["阶段 stage", "输入 in", "保留 kept", "拒绝 rejected", "标记 flagged", "秒 s"]:
         table.add_column(col)
     for s in summary.stages:
         table.add_row(
-            s["stage"], f"{s['n_in']:,}", f"{s['n_kept']:,}", f"{s['n_rejected']:,}",
-            f"{s['n_flagged']:,}", f"{s['seconds']:.2f}",
+            s["stage"],
+            f"{s['n_in']:,}",
+            f"{s['n_kept']:,}",
+            f"{s['n_rejected']:,}",
+            f"{s['n_flagged']:,}",
+            f"{s['seconds']:.2f}",
         )
     console.print(table)
 
@@ -249,7 +280,9 @@ def correct_cmd(
 
     d = _parse_date(day, "date")
     try:
-        info = correct_value(_engine(), series_code=series_code, day=d, value=value, who=who, why=why)
+        info = correct_value(
+            _engine(), series_code=series_code, day=d, value=value, who=who, why=why
+        )
     except (PublishError, ValueError) as exc:
         _fail(str(exc))
         return
@@ -305,7 +338,9 @@ def series_get(
     code: Annotated[str, typer.Argument(help="序列代码 / series code")],
     start: Annotated[str | None, typer.Option(help="开始日期 / from")] = None,
     end: Annotated[str | None, typer.Option(help="结束日期 / to")] = None,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="时点查询 / as published then")] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="时点查询 / as published then")
+    ] = None,
     fmt: Annotated[str, typer.Option("--format", help="table|json|csv")] = "table",
 ) -> None:
     """读取序列观测值 / observations of one series."""
@@ -319,7 +354,10 @@ def series_get(
         _fail(f"没有序列 '{code}'；用 `steelsage series list -q …` 查找 / no series '{code}'")
         return
     obs = get_observations(
-        engine, code, start=_parse_date(start, "--start"), end=_parse_date(end, "--end"),
+        engine,
+        code,
+        start=_parse_date(start, "--start"),
+        end=_parse_date(end, "--end"),
         as_of=_parse_as_of(as_of),
     )
     with_range = info.kind == "assessment"
@@ -332,11 +370,19 @@ def series_get(
             observations.append(item)
         _print_json({"code": code, "unit": info.unit, "observations": observations})
     elif fmt == "csv":
-        cols = ["date", "value", "low", "high", "change", "version"] if with_range else ["date", "value"]
+        cols = (
+            ["date", "value", "low", "high", "change", "version"]
+            if with_range
+            else ["date", "value"]
+        )
         sys.stdout.write(obs.select(cols).write_csv())
     else:
         table = Table(title=f"{info.code} {info.name_zh} ({info.unit})")
-        cols = ["date", "value", "low", "high", "change", "version"] if with_range else ["date", "value"]
+        cols = (
+            ["date", "value", "low", "high", "change", "version"]
+            if with_range
+            else ["date", "value"]
+        )
         for col in cols:
             table.add_column(col)
         for r in obs.select(cols).iter_rows():
@@ -345,6 +391,10 @@ def series_get(
 
 
 # --------------------------------------------------------------------------- today / monitor
+
+
+def _num(value: float | None) -> str:
+    return "" if value is None else f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
 @app.command("today")
@@ -363,14 +413,33 @@ def today_cmd(
         console.print("尚无发布数据；先运行 `make demo` / nothing published yet: run `make demo`")
         return
     table = Table(title=f"最新评估 / latest assessments — {rows[0]['date']}")
-    for col in ["序列 series", "名称 name", "中间价 mid", "低 low", "高 high", "涨跌 chg", "样本 n", "单位 unit"]:
+    for col in [
+        "序列 series",
+        "名称 name",
+        "中间价 mid",
+        "低 low",
+        "高 high",
+        "涨跌 chg",
+        "样本 n",
+        "单位 unit",
+    ]:
         table.add_column(col)
     for r in rows:
         chg = r["change"]
-        chg_s = "" if chg is None else (f"[red]+{chg:g}[/red]" if chg > 0 else f"[green]{chg:g}[/green]")
+        chg_s = (
+            ""
+            if chg is None
+            else (f"[red]+{chg:g}[/red]" if chg > 0 else f"[green]{chg:g}[/green]")
+        )
         table.add_row(
-            r["code"], r["name_zh"], f"{r['value']:,g}", f"{r['low'] or '':,}", f"{r['high'] or '':,}",
-            chg_s, str(r["n_sources"] or ""), r["unit"],
+            r["code"],
+            r["name_zh"],
+            _num(r["value"]),
+            _num(r["low"]),
+            _num(r["high"]),
+            chg_s,
+            str(r["n_sources"] or ""),
+            r["unit"],
         )
     console.print(table)
 
@@ -407,8 +476,12 @@ def export_cmd(
         _fail(f"不支持的格式 '{fmt}'，请用 csv、parquet 或 xlsx / unsupported format '{fmt}'")
     try:
         path = export_published(
-            _engine(), out, fmt, codes=list(series) if series else None,
-            start=_parse_date(start, "--start"), end=_parse_date(end, "--end"),
+            _engine(),
+            out,
+            fmt,
+            codes=list(series) if series else None,
+            start=_parse_date(start, "--start"),
+            end=_parse_date(end, "--end"),
             as_of=_parse_as_of(as_of),
         )
     except ValueError as exc:
@@ -464,19 +537,38 @@ def flags_list(
     from steelsage.pipeline.review import list_flags
 
     rows = list_flags(
-        _engine(), status=status, reason=reason, series=series, day=_parse_date(day, "--date"),
+        _engine(),
+        status=status,
+        reason=reason,
+        series=series,
+        day=_parse_date(day, "--date"),
         limit=limit,
     )
     if as_json:
         _print_json(rows)
         return
     table = Table(title=f"标记 / flags ({len(rows)})")
-    for col in ["id", "序列 series", "日期 date", "来源 source", "原因 reason", "分数 score", "说明 message", "状态"]:
+    for col in [
+        "id",
+        "序列 series",
+        "日期 date",
+        "来源 source",
+        "原因 reason",
+        "分数 score",
+        "说明 message",
+        "状态",
+    ]:
         table.add_column(col)
     for r in rows:
         table.add_row(
-            str(r["id"]), r["series_code"] or "", str(r["date"] or ""), r["source_code"] or "",
-            r["reason"], f"{r['score']:.2f}" if r["score"] is not None else "", r["message"], r["status"],
+            str(r["id"]),
+            r["series_code"] or "",
+            str(r["date"] or ""),
+            r["source_code"] or "",
+            r["reason"],
+            f"{r['score']:.2f}" if r["score"] is not None else "",
+            r["message"],
+            r["status"],
         )
     console.print(table)
 
@@ -496,12 +588,13 @@ def flags_resolve(
     except (FlagError, ValueError) as exc:
         _fail(str(exc))
     console.print(
-        f"标记 {flag_id} 已{('采用' if action == 'accept' else '剔除')} / flag {flag_id} {action}ed — "
-        "运行 `steelsage pipeline run` 与 `steelsage publish` 生效 / rerun pipeline and publish"
+        f"标记 {flag_id} 已{('采用' if action == 'accept' else '剔除')} / "
+        f"flag {flag_id} {action}ed — 运行 `steelsage pipeline run` 与 `steelsage publish` 生效 / "
+        "rerun the pipeline and publish"
     )
 
 
-# --------------------------------------------------------------------------- sources / external / db
+# ------------------------------------------------------------- sources / external / db
 
 
 @sources_app.command("list")
@@ -514,12 +607,25 @@ def sources_list(as_json: JsonOpt = False) -> None:
         _print_json(rows)
         return
     table = Table(title=f"样本库 / sources ({len(rows)})")
-    for col in ["代码 code", "名称 name", "类型 type", "地区 region", "权重 weight", "覆盖 coverage", "启用 active"]:
+    for col in [
+        "代码 code",
+        "名称 name",
+        "类型 type",
+        "地区 region",
+        "权重 weight",
+        "覆盖 coverage",
+        "启用 active",
+    ]:
         table.add_column(col)
     for r in rows:
         table.add_row(
-            r["code"], r["name"], r["type"], r["region_code"] or "", f"{r['credibility_weight']:.2f}",
-            str(r["coverage"]), "✓" if r["active"] else "✗",
+            r["code"],
+            r["name"],
+            r["type"],
+            r["region_code"] or "",
+            f"{r['credibility_weight']:.2f}",
+            str(r["coverage"]),
+            "✓" if r["active"] else "✗",
         )
     console.print(table)
 
@@ -537,7 +643,9 @@ def sources_import(
     if as_json:
         _print_json(result)
     else:
-        console.print(f"来源 sources: {result['accepted']} 接受 accepted, {result['rejected']} 拒绝 rejected")
+        console.print(
+            f"来源 sources: {result['accepted']} 接受 accepted, {result['rejected']} 拒绝 rejected"
+        )
         for r in result["rejects"]:
             console.print(f"  {r['code']}: [{r['reason']}] {r['message']}")
     if result["rejected"] and not result["accepted"]:

@@ -84,6 +84,49 @@ def fx_rates() -> pl.DataFrame:
     )
 
 
+BASE_REPORT: dict[str, Any] = {
+    "report_id": "R1",
+    "source": "sh_trader_01",
+    "product": "螺纹钢",
+    "spec": "HRB400E Φ20",
+    "region": "上海",
+    "price": "3650",
+    "low": None,
+    "high": None,
+    "unit": "元/吨",
+    "tax_basis": "含税",
+    "weight_basis": "过磅",
+    "delivery": "出库",
+    "volume": "300",
+    "data_type": "成交",
+    "time": "2026-11-24",
+}
+
+
+@pytest.fixture
+def make_batch() -> Callable[..., pl.DataFrame]:
+    """Import frames as the importer hands them to verification: BASE_REPORT rows with
+    overrides, report ids R1, R2 … (or all 'R1' with ``keep_ids``), batch 7,
+    submission ids 1001, 1002 …"""
+    from steelsage.pipeline.ingest import VALUE_COLUMNS, add_row_hash
+
+    def make(*rows: dict[str, Any], keep_ids: bool = False) -> pl.DataFrame:
+        records = []
+        for i, row in enumerate(rows, start=1):
+            rec = dict(BASE_REPORT) if keep_ids else {**BASE_REPORT, "report_id": f"R{i}"}
+            records.append({**rec, **row})
+        frame = pl.DataFrame(records, schema={c: pl.Utf8 for c in VALUE_COLUMNS})
+        frame = frame.with_row_index("row_number", offset=1).with_columns(
+            pl.col("row_number").cast(pl.Int64)
+        )
+        return add_row_hash(frame).with_columns(
+            pl.lit(7, dtype=pl.Int64).alias("batch_id"),
+            (pl.col("row_number") + 1000).alias("submission_id"),
+        )
+
+    return make
+
+
 @pytest.fixture(scope="session")
 def catalog():
     from steelsage.catalog import load_catalog

@@ -1,10 +1,10 @@
 """Test helpers for stages 6–8: a synthetic standardized frame with planted errors.
 
-``planted_market()`` draws a small market (a few products over several regions, ~20
-sources, ~120 trading days) the way the demo generator does (source bias 0.1–0.3 %,
-data-type offsets, noise 0.3 % × reliability, 5–8 reports a day, 20–36 on benchmarks,
-quotes rounded like real ones) and plants the error types the outlier stage must catch.
-Labels say which ``submission_id`` carries which error.
+``planted_market()`` draws a small market (a few products over several regions, 40
+sources each covering a handful of series, ~120 trading days) the way the demo generator
+does (source bias 0.1–0.3 %, data-type offsets, noise 0.3 % × reliability, 5–8 reports a
+day, 12–30 on benchmarks, quotes rounded like real ones) and plants the error types the
+outlier stage must catch. Labels say which ``submission_id`` carries which error.
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ def _quote(x: np.ndarray, step: np.ndarray) -> np.ndarray:
 def planted_market(
     *,
     n_days: int = 120,
-    n_sources: int = 20,
+    n_sources: int = 40,
     seed: int = 7,
     errors: bool = True,
     series: list[str] | None = None,
@@ -172,7 +172,7 @@ def planted_market(
     return PlantedMarket(frame=frame, labels=labels, truth=truth_frame)
 
 
-def _frame(series, days, sidx, day, src, dtype, value, codes, cred, rng) -> pl.DataFrame:  # noqa: ANN001
+def _frame(series, days, sidx, day, src, dtype, value, codes, cred, rng) -> pl.DataFrame:
     n = len(value)
     series_arr = np.array(series)[sidx]
     product = np.array([s.split(".")[0] for s in series])[sidx]
@@ -208,18 +208,18 @@ def _frame(series, days, sidx, day, src, dtype, value, codes, cred, rng) -> pl.D
     ).with_columns(pl.col("volume_t").fill_nan(None))
 
 
-def _plant(rng, x, err, sidx, day, src, series, truth, n_sources) -> np.ndarray:  # noqa: ANN001
+def _plant(rng, x, err, sidx, day, src, series, truth, n_sources) -> np.ndarray:
     """Plant the demo's error types into ``x`` (in place on ``err``); returns the new x."""
     x = x.copy()
     n = len(x)
     n_days = int(day.max()) + 1
     drifting = np.zeros(n, dtype=bool)  # inside a drift window: no other error there
 
-    # Drifting sources: the bias grows linearly to +6–10 % over 60–120 days, then resets;
-    # labelled where the drift exceeds 2 % (as the demo generator does).
-    for s in rng.choice(n_sources, 2, replace=False):
-        begin = int(rng.integers(0, max(1, n_days // 3)))
-        length = int(rng.integers(60, 121))
+    # A drifting source: its bias grows linearly to +6–10 % over 60–120 days on every series
+    # it covers, then resets; labelled where the drift exceeds 2 % (as the demo does).
+    for s in rng.choice(n_sources, 1, replace=False):
+        length = int(rng.integers(60, max(61, min(121, n_days - 1))))
+        begin = int(rng.integers(0, max(1, n_days - 1 - length)))
         top = rng.uniform(0.06, 0.10)
         rows = np.flatnonzero((src == s) & (day >= begin) & (day <= begin + length))
         drift = top * (day[rows] - begin) / length

@@ -223,30 +223,32 @@ def publish_indicators(
 ) -> dict:
     """Publish indicator observations (``series_code, date, value``) defined in the catalog."""
     catalog = catalog or load_catalog()
-    codes = frame["series_code"].unique().to_list()
-    unknown = [c for c in codes if c not in catalog.indicators]
+    codes = frame["series_code"].unique().sort().to_list()
+    indicators = {c: ind for ind in catalog.indicators.values() for c in ind.series_codes()}
+    unknown = [c for c in codes if c not in indicators]
     if unknown:
         raise ExternalImportError(
             f"未在目录中定义的指标 / indicators not in the catalog: {unknown[:5]}"
         )
     rows = []
     for code in codes:
-        ind = catalog.indicators[code]
+        ind = indicators[code]
+        scope = code.split(".", 1)[1]
         rows.append(
             {
                 "code": code,
                 "kind": "indicator",
-                "name_zh": ind.name_zh,
-                "name_en": ind.name_en,
-                "commodity": getattr(ind, "commodity", None),
-                "product": getattr(ind, "product", None),
-                "region": getattr(ind, "scope", None) or "national",
+                "name_zh": catalog.series_name(code, "zh"),
+                "name_en": catalog.series_name(code, "en"),
+                "commodity": None,
+                "product": scope if scope in catalog.products else None,
+                "region": "national",
                 "unit": ind.unit,
                 "frequency": ind.frequency,
-                "method": getattr(ind, "method_zh", None) or getattr(ind, "method", None),
+                "method": f"{ind.method_zh} / {ind.method_en}",
                 "source": "steelsage",
                 "licence": None,
-                "meta": None,
+                "meta": {"indicator": ind.code, "scope": scope},
             }
         )
     with engine.begin() as conn:

@@ -101,6 +101,9 @@ _BINARY_MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"Rar!", "RAR"),
 )
 _REPORT_SHEETS = ("reports", "报价")
+_MIDNIGHT = r"^(\d{4}-\d{2}-\d{2}) 00:00:00$"
+# Bytes that occur in UTF-8 / GB18030 text; anything else is a control byte.
+_TEXT_BYTES = bytes(range(0x20, 0x7F)) + bytes(range(0x80, 0x100)) + b"\t\n\r"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
 _SEPARATORS = (",", "\t", ";", "|")
 MAX_ROW_CHARS = 8192  # docs/import-format.md: longer rows are `row_too_long`
@@ -121,11 +124,14 @@ _FORMATS = {
 class ImportFileError(Exception):
     """A whole file that cannot be imported. ``reason`` is a reject code."""
 
-    def __init__(self, file: str | Path, reason: str, message: str) -> None:
+    def __init__(
+        self, file: str | Path, reason: str, message: str, *, columns: list[str] | None = None
+    ) -> None:
         super().__init__(message)
         self.file = str(file)
         self.reason = reason
         self.message = message
+        self.columns = columns or []  # for missing_column: every missing canonical column
 
 
 @dataclass
@@ -178,6 +184,9 @@ def read_reports(path: Path, *, max_bytes: int, encoding: str | None = None) -> 
     if fmt in ("xlsx", "xls"):
         rows, ignored = _map_excel(name, _read_excel(path, data))
         rejects, enc = _empty_rejects(), None
+    elif fmt == "csv":
+        _refuse_binary(name, data)
+        rows, rejects, ignored, enc = _read_csv(name, data, encoding)
     else:
         _refuse_binary(name, data)
         text, enc, bad_lines = _decode(name, data, encoding)
@@ -188,12 +197,9 @@ def read_reports(path: Path, *, max_bytes: int, encoding: str | None = None) -> 
                 f"{name}：第{bad_lines[0] + 1}行无法按 UTF-8 或 GBK 解码"
                 f" / {name}: line {bad_lines[0] + 1} is neither UTF-8 nor GBK",
             )
-        if fmt == "csv":
-            rows, rejects, ignored = _read_csv(name, text)
-        else:
-            rows, rejects, ignored = _read_json(name, text, lines=fmt == "jsonl")
+        rows, rejects, ignored = _read_json(name, text, lines=fmt == "jsonl")
         if bad_lines:
-            rejects = _add_encoding_rejects(rejects, data, bad_lines, csv_numbering=fmt == "csv")
+            rejects = _add_encoding_rejects(rejects, data, bad_lines, csv_numbering=False)
     frame = _finish(rows)
     counters = {
         "rows": frame.height,
@@ -241,6 +247,7 @@ def _map_header(file: str, header: list[str]) -> tuple[dict[int, str], list[str]
             f"（价格也可用 最低价+最高价） / {file}: missing column '{col}' ({COLUMN_ZH[col]})"
             f" — expected header {expected} (or low+high instead of price); found "
             f"{[h for h in header if h]}",
+            columns=missing,
         )
     return mapping, ignored
 
@@ -312,13 +319,9 @@ def _decode_lines(file: str, data: bytes) -> tuple[str, str, list[int]]:
     return "\n".join(out), "mixed", bad
 
 
-def _looks_binary(text: str) -> bool:
-    sample = text[:4096]
-    return bool(sample) and len(_CONTROL.findall(sample)) > 0.1 * len(sample)
-
-
-def _refuse_garbage(file: str, text: str) -> None:
-    if _looks_binary(text):
+def _refuse_garbage(file: str, data: bytes) -> None:
+    sample = data[:4096]
+    if sample and len(sample.translate(None, _TEXT_BYTES)) > 0.1 * len(sample):
         raise ImportFileError(
             file,
             "bad_format",
@@ -330,29 +333,79 @@ def _refuse_garbage(file: str, text: str) -> None:
 # --------------------------------------------------------------------------- CSV
 
 
-def _read_csv(file: str, text: str) -> tuple[pl.DataFrame, pl.DataFrame, list[str]]:
-    _refuse_garbage(file, text)
-    lines = pl.Series("line", text.split("\n"), dtype=pl.Utf8).str.strip_suffix("\r")
-    while lines.len() and not lines[-1].strip():
-        lines = lines.head(lines.len() - 1)
-    if lines.len() == 0:
-        return _empty_rows(), _empty_rejects(), []
-    header_line = lines[0]
+def _read_csv(
+    file: str, data: bytes, declared: str | None
+) -> tuple[pl.DataFrame, pl.DataFrame, list[str], str]:
+    """(rows, rejects, ignored columns, encoding). Clean files take the Polars fast path;
+    ragged, badly quoted or partly undecodable ones are parsed line by line."""
+    if not data.strip():
+        return _empty_rows(), _empty_rejects(), [], "utf-8"
+    utf8, enc, bad_lines, lines = _csv_utf8(file, data, declared)
+    _refuse_garbage(file, utf8)
+    if lines is None and not bad_lines and not _has_control(utf8):
+        lines = _polars_lines(utf8)
+    if lines is None:
+        text_lines = [ln.removesuffix("\r") for ln in utf8.decode("utf-8").split("\n")]
+        header_line = text_lines[0]
+    else:
+        lines = lines.fill_null("").str.strip_suffix("\r")
+        header_line = lines[0]
     sep = max(_SEPARATORS, key=header_line.count)
     header = next(csv.reader([header_line], delimiter=sep))
     mapping, ignored = _map_header(file, header)
-    if lines.len() == 1:
-        return _empty_rows(), _empty_rejects(), ignored
-    if _fast_path_ok(lines, sep, len(header), has_control=bool(_CONTROL.search(text))):
-        return _csv_fast(text, sep, header, mapping), _empty_rejects(), ignored
-    rows, rejects = _csv_slow(lines.to_list(), sep, header, mapping)
-    return rows, rejects, ignored
+    if lines is not None and (lines.slice(1).str.strip_chars() == "").all():
+        return _empty_rows(), _empty_rejects(), ignored, enc  # header only
+    if lines is not None and _fast_path_ok(lines, sep, len(header)):
+        return _csv_fast(utf8, sep, header, mapping), _empty_rejects(), ignored, enc
+    if lines is not None:
+        text_lines = lines.to_list()
+    rows, rejects = _csv_slow(text_lines, sep, header, mapping)
+    if bad_lines:
+        rejects = _add_encoding_rejects(rejects, data, bad_lines, csv_numbering=True)
+    return rows, rejects, ignored, enc
 
 
-def _fast_path_ok(lines: pl.Series, sep: str, width: int, *, has_control: bool) -> bool:
+def _csv_utf8(
+    file: str, data: bytes, declared: str | None
+) -> tuple[bytes, str, list[int], pl.Series | None]:
+    """(UTF-8 bytes without BOM, encoding, undecodable line numbers, lines if read).
+
+    UTF-8 is validated by Polars while it splits the lines (no Python decode on the fast
+    path); anything else goes through :func:`_decode`.
+    """
+    plain_utf8 = declared is None and not data.startswith((b"\xff\xfe", b"\xfe\xff"))
+    if plain_utf8 and not _has_control(data):
+        bom = data.startswith(b"\xef\xbb\xbf")
+        body = data[3:] if bom else data
+        lines = _polars_lines(body)
+        if lines is not None:
+            return body, "utf-8-sig" if bom else "utf-8", [], lines
+    text, enc, bad_lines = _decode(file, data, declared)
+    return text.lstrip("\ufeff").encode("utf-8"), enc, bad_lines, None
+
+
+def _polars_lines(data: bytes) -> pl.Series | None:
+    """The physical lines (blank lines kept as null), or None when not valid UTF-8."""
+    try:
+        return pl.read_csv(
+            data,
+            has_header=False,
+            separator="\x1f",
+            quote_char=None,
+            new_columns=["line"],
+            infer_schema=False,
+            truncate_ragged_lines=True,
+        ).to_series()
+    except pl.exceptions.ComputeError:
+        return None
+
+
+def _has_control(data: bytes) -> bool:
+    return bool(data.translate(None, _TEXT_BYTES))
+
+
+def _fast_path_ok(lines: pl.Series, sep: str, width: int) -> bool:
     """True when every non-blank line has ``width`` fields and quotes are balanced per line."""
-    if has_control:
-        return False
     body = lines.slice(1)
     if (body.str.len_chars() > MAX_ROW_CHARS).any():
         return False
@@ -364,10 +417,10 @@ def _fast_path_ok(lines: pl.Series, sep: str, width: int, *, has_control: bool) 
     return bool(((counts == width) | blank).all())
 
 
-def _csv_fast(text: str, sep: str, header: list[str], mapping: dict[int, str]) -> pl.DataFrame:
+def _csv_fast(data: bytes, sep: str, header: list[str], mapping: dict[int, str]) -> pl.DataFrame:
     raw_names = [f"c{i}" for i in range(len(header))]
     df = pl.read_csv(
-        text.lstrip("\ufeff").encode("utf-8"),
+        data,
         separator=sep,
         has_header=False,
         skip_rows=1,
@@ -515,9 +568,14 @@ def _map_excel(file: str, grid: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
     mapping, ignored = _map_header(file, header)
     body = grid.slice(1).with_row_index("row_number", offset=1)
     names = grid.columns
+    # A date cell renders as "2026-11-24 00:00:00"; keep just the date so the row reads (and
+    # hashes) like the same row typed into a CSV file.
     out = body.select(
         pl.col("row_number").cast(pl.Int64),
-        *(pl.col(names[i]).cast(pl.Utf8).alias(c) for i, c in mapping.items()),
+        *(
+            pl.col(names[i]).cast(pl.Utf8).str.replace(_MIDNIGHT, "$1").alias(c)
+            for i, c in mapping.items()
+        ),
     )
     return out, ignored
 
@@ -640,8 +698,8 @@ def add_row_hash(frame: pl.DataFrame) -> pl.DataFrame:
         pl.col(c).cast(pl.Utf8).fill_null("") if c in frame.columns else pl.lit("")
         for c in VALUE_COLUMNS
     ]
-    joined = frame.select(pl.concat_str(parts, separator="\x1f")).to_series()
-    hashes = [hashlib.sha1(v.encode("utf-8")).hexdigest() for v in joined.to_list()]
+    joined = frame.select(pl.concat_str(parts, separator="\x1f").cast(pl.Binary)).to_series()
+    hashes = [hashlib.sha1(v).hexdigest() for v in joined.to_list()]
     return frame.with_columns(pl.Series("row_hash", hashes, dtype=pl.Utf8))
 
 

@@ -29,12 +29,12 @@ def register_sources(engine: Engine, frame: pl.DataFrame, *, who: str = "system"
         existing = set()
         for i in range(0, len(codes), 5000):
             chunk = codes[i : i + 5000]
-            existing |= {r[0] for r in conn.execute(select(src.c.code).where(src.c.code.in_(chunk)))}
+            existing |= {
+                r[0] for r in conn.execute(select(src.c.code).where(src.c.code.in_(chunk)))
+            }
             conn.execute(delete(cov).where(cov.c.source_code.in_(chunk)))
             conn.execute(delete(src).where(src.c.code.in_(chunk)))
-        rows = kept.select(
-            [pl.col(c) for c in SOURCE_COLUMNS]
-        ).with_columns(
+        rows = kept.select([pl.col(c) for c in SOURCE_COLUMNS]).with_columns(
             pl.lit(now, dtype=pl.Datetime("us")).alias("created_at"),
             pl.lit(now, dtype=pl.Datetime("us")).alias("updated_at"),
         )
@@ -49,9 +49,16 @@ def register_sources(engine: Engine, frame: pl.DataFrame, *, who: str = "system"
             )
             bulk_insert(conn, cov, coverage)
         audit(
-            conn, who, "sources.register", "source", None,
-            {"added": len(set(codes) - existing), "updated": len(existing & set(codes)),
-             "rejected": result.rejected.height},
+            conn,
+            who,
+            "sources.register",
+            "source",
+            None,
+            {
+                "added": len(set(codes) - existing),
+                "updated": len(existing & set(codes)),
+                "rejected": result.rejected.height,
+            },
         )
     rejects = [
         {"code": r.get("code"), "reason": r["reason"], "message": r["message"]}

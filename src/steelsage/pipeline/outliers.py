@@ -9,10 +9,19 @@ Every report is compared with three references, all computed without Python loop
 * the **cross-section** — the same product's other regions in the macro-region, shifted by
   the region's rolling basis.
 
-Thresholds are the binding method parameters (docs/internals.md). A flagged row gets one
-primary reason (``PRIORITY``: the most specific explanation first), a bilingual message with
-the numbers, a score (the detector's statistic over its threshold, ≥ 1) and
-``excluded=True``. Editors' decisions (``ctx.params["overrides"]``) are applied last.
+Thresholds are the method parameters of docs/internals.md. Where this module adds a rule,
+``OutlierParams`` names it: a *materiality* floor (``min_deviation`` 2 %) below which the
+generic statistical tests (MAD, Hampel, IsolationForest) do not exclude a report, so noisy
+but honest sources are kept; stale repeats are flagged once they are ≥ 1.5 % off the
+reference; source drift needs the report and the EWMA of its own series to lean the same
+way; the IsolationForest never flags below its own "auto" cut. Residuals are taken against
+the day median, or against the cross-sectional expectation when a day has < 3 reports.
+
+A flagged row gets one primary reason (``PRIORITY``: the most specific explanation first),
+a bilingual message with the numbers, a score (the detector's statistic over its
+threshold, ≥ 1) and ``excluded=True``. Editors' decisions (``ctx.params["overrides"]``:
+``submission_id, action`` accept|reject) are applied last: accept keeps the flag but
+includes the report, reject excludes it as ``editor_rejected``.
 """
 
 from __future__ import annotations
@@ -41,8 +50,8 @@ PRIORITY: tuple[str, ...] = (
 )
 DETECTORS = PRIORITY[2:]
 EDITOR_REJECTED = ("编辑已剔除", "rejected by an editor")
+EDITOR_ACCEPTED = "；编辑已接受，计入编制 / accepted by an editor: included"
 SERIES_DAY = ["series_code", "date"]
-OWN = ["source_code", "series_code"]
 
 
 @dataclass(frozen=True)
@@ -72,8 +81,9 @@ class OutlierParams:
     if_min_rows: int = 500
     if_seed: int = 20_241_125
     wild: float = 0.15  # beyond ±15 % of the raw day median: left out of the centers
-    # Materiality: the generic statistical tests (MAD, Hampel) exclude a report only when
-    # it is at least this far from its reference, so a noisy but honest source is not cut.
+    # Materiality: the generic statistical tests (MAD, Hampel, IsolationForest) exclude a
+    # report only when it is at least this far from its reference, so a noisy but honest
+    # source is not cut.
     min_deviation: float = 0.02
     vat_rate: float = 0.13
     vat_tolerance: float = 0.015
@@ -317,7 +327,9 @@ def _stale(work: pl.DataFrame, p: OutlierParams) -> pl.DataFrame:
     move = (pl.col("c") / pl.col("c").first() - 1).abs()
     runs = (
         runs.select("_key", "run", "same", "c", "r_ref")
-        .with_columns(pl.col("same").sum().over("run").alias("n_repeats"), move.over("run").alias("_m"))
+        .with_columns(
+            pl.col("same").sum().over("run").alias("n_repeats"), move.over("run").alias("_m")
+        )
         .with_columns(pl.col("_m").filter(pl.col("same")).max().over("run").alias("run_move"))
     )
     # Flag the repeats that are off the reference by the same margin: earlier repeats of
@@ -376,7 +388,8 @@ def _hampel(work: pl.DataFrame, p: OutlierParams) -> pl.DataFrame:
 
 def _drift(work: pl.DataFrame, p: OutlierParams) -> pl.DataFrame:
     """EWMA of the source's relative residual (all its series, in date order) beyond the
-    threshold for ``sustain`` reports in a row; the report itself must lean the same way."""
+    threshold for ``sustain`` reports in a row; the report itself, and the EWMA of its own
+    series, must lean the same way by at least ``drift_own_residual``."""
     mask = (
         pl.col("ok")
         & ~pl.col("wild")
@@ -385,14 +398,16 @@ def _drift(work: pl.DataFrame, p: OutlierParams) -> pl.DataFrame:
         & ~pl.col("h_spike")
         & pl.col("r_ref").is_not_null()
     )
+    ewm = pl.col("r_ref").ewm_mean(span=p.drift_span, adjust=False)
+    # ``work`` is in source × series × date order: first the EWMA per series of the source
+    # (a source can drift on some series only), then over all its series in date order.
     sub = (
         work.filter(mask)
-        .select("_key", "src_i", "date", "ser_i", "submission_id", "r_ref")
+        .select("_key", "gid", "src_i", "date", "ser_i", "submission_id", "r_ref")
+        .with_columns(ewm.over("gid").alias("ewma_series"))
         .sort("src_i", "date", "ser_i", "submission_id")
-        .with_columns(
-            pl.col("r_ref").ewm_mean(span=p.drift_span, adjust=False).over("src_i").alias("ewma")
-        )
-    )  # fmt: skip
+        .with_columns(ewm.over("src_i").alias("ewma"))
+    )
     above = pl.col("ewma").abs() > p.drift_threshold
     sub = sub.with_columns(pl.when(above).then(pl.col("ewma").sign()).otherwise(0).alias("_side"))
     brk = (pl.col("_side") != pl.col("_side").shift(1)) | (
@@ -401,12 +416,16 @@ def _drift(work: pl.DataFrame, p: OutlierParams) -> pl.DataFrame:
     sub = sub.with_columns(brk.fill_null(True).cum_sum().alias("_streak")).with_columns(
         (pl.int_range(pl.len()).over("_streak") + 1).alias("streak")
     )
-    work = work.join(sub.select("_key", "ewma", "_side", "streak"), on="_key", how="left")
+    work = work.join(
+        sub.select("_key", "ewma", "ewma_series", "_side", "streak"), on="_key", how="left"
+    )
     drift = (
         (pl.col("_side") != 0)
         & (pl.col("streak") >= p.drift_sustain)
         & (pl.col("r_ref").sign() == pl.col("_side"))
         & (pl.col("r_ref").abs() > p.drift_own_residual)
+        & (pl.col("ewma_series").sign() == pl.col("_side"))
+        & (pl.col("ewma_series").abs() > p.drift_own_residual)
     )
     return work.with_columns(drift.fill_null(False).alias("f_drift"))
 
@@ -445,7 +464,16 @@ def _jumps(work: pl.DataFrame, p: OutlierParams) -> pl.DataFrame:
 
 
 # --------------------------------------------------------------------------- model based
-FLAG_COLS = ("f_mad", "f_xsec", "f_vat", "f_stale", "f_hampel", "f_drift", "f_jump_own", "f_jump_mkt")
+FLAG_COLS = (
+    "f_mad",
+    "f_xsec",
+    "f_vat",
+    "f_stale",
+    "f_hampel",
+    "f_drift",
+    "f_jump_own",
+    "f_jump_mkt",
+)
 
 
 def _isolation_forest(work: pl.DataFrame, p: OutlierParams) -> pl.DataFrame:
@@ -456,15 +484,22 @@ def _isolation_forest(work: pl.DataFrame, p: OutlierParams) -> pl.DataFrame:
         pl.col("xdev"),
         (pl.col("value") / pl.col("prev")).log(),
     ]
-    x_expr = [f.fill_null(0.0).fill_nan(0.0).clip(-0.5, 0.5).alias(f"x{i}") for i, f in enumerate(feats)]
+    x_expr = [
+        f.fill_null(0.0).fill_nan(0.0).clip(-0.5, 0.5).alias(f"x{i}") for i, f in enumerate(feats)
+    ]
     any_flag = pl.any_horizontal(*FLAG_COLS)
     base = work.filter(pl.col("ok") & ~pl.col("wild"))
     cand_mask = (
-        ~pl.col("_hist") & pl.col("ok") & ~any_flag & (pl.col("r_ref").abs() > p.if_min_residual)
+        ~pl.col("_hist")
+        & pl.col("ok")
+        & ~any_flag
+        & (pl.col("r_ref").abs() > max(p.if_min_residual, p.min_deviation))
     )
     cand = work.filter(cand_mask)
     if base.height < p.if_min_rows or cand.height == 0:
-        return work.with_columns(pl.lit(False).alias("f_if"), pl.lit(None, pl.Float64).alias("if_s"))
+        return work.with_columns(
+            pl.lit(False).alias("f_if"), pl.lit(None, pl.Float64).alias("if_s")
+        )
     from sklearn.ensemble import IsolationForest
 
     sample = base.sample(min(p.if_sample, base.height), seed=p.if_seed, shuffle=True)
@@ -472,7 +507,9 @@ def _isolation_forest(work: pl.DataFrame, p: OutlierParams) -> pl.DataFrame:
     model = IsolationForest(n_estimators=100, contamination="auto", random_state=p.if_seed)
     model.fit(xs)
     fit_scores = -model.score_samples(xs)
-    thr = float(np.quantile(fit_scores, 1 - p.if_top_share))
+    # Top share of the scores, and never below the model's own "auto" outlier cut (0.5),
+    # so a clean market does not lose its most extreme honest reports.
+    thr = max(float(np.quantile(fit_scores, 1 - p.if_top_share)), -float(model.offset_))
     scores = -model.score_samples(cand.select(x_expr).to_numpy())
     res = pl.DataFrame(
         {"_key": cand["_key"], "if_s": scores / thr, "f_if": scores >= thr},
@@ -552,7 +589,8 @@ def _details(p: OutlierParams) -> dict[str, tuple[pl.Expr, pl.Expr, pl.Expr]]:
     date_s = pl.col("prev_date").dt.strftime("%Y-%m-%d")
     return {
         "mad_outlier": (
-            pl.format("当日中位数 {}，偏离 {}（{} vs {}），稳健z={}", c, r, v, c, _num(pl.col("z"))),
+            pl.format("当日中位数 {}，偏离 {}（{} vs {}），稳健z={}", c, r, v, c,
+                      _num(pl.col("z"))),
             pl.format("day median {}, off by {} ({} vs {}), modified z {}", c, r, v, c,
                       _num(pl.col("z"))),
             pl.when(pl.col("wild") & (pl.col("z").abs() <= p.mad_z))
@@ -620,7 +658,7 @@ def _details(p: OutlierParams) -> dict[str, tuple[pl.Expr, pl.Expr, pl.Expr]]:
             pl.format("{} off the local reference {}, close to {}'s day median {}",
                       _pct(pl.col("r_ref")), _fmt(pl.col("ref")), pl.col("other_region"),
                       _fmt(pl.col("other_c"))),
-            pl.col("r_ref").abs() / p.xsec_threshold,
+            pl.col("r_ref").abs() / p.region_min_deviation,
         ),
         "isolation_forest": (
             pl.format("异常得分为阈值的 {} 倍（前{}），偏离当日中位数 {}", _num(pl.col("if_s"), 2),
@@ -680,9 +718,10 @@ def _merge(batch: pl.DataFrame, flags: pl.DataFrame) -> pl.DataFrame:
     pre = pl.col("flag_reason").is_not_null()
     return out.with_columns(
         pl.when(pre).then(pl.col("flag_reason")).otherwise(pl.col("reason")).alias("flag_reason"),
-        pl.when(pre).then(pl.col("flag_message")).otherwise(pl.col("message")).alias(
-            "flag_message"
-        ),
+        pl.when(pre)
+        .then(pl.col("flag_message"))
+        .otherwise(pl.col("message"))
+        .alias("flag_message"),
         pl.when(pre).then(pl.col("flag_score")).otherwise(pl.col("score")).alias("flag_score"),
         pl.when(pre)
         .then(pl.col("excluded").fill_null(True))
@@ -724,7 +763,7 @@ def _apply_overrides(
         pl.when(reject)
         .then(rejected_msg)
         .when(accept & flagged)
-        .then(pl.concat_str(old, pl.lit("；编辑已接受，计入编制 / accepted by an editor: included")))
+        .then(pl.concat_str(old, pl.lit(EDITOR_ACCEPTED)))
         .otherwise(pl.col("flag_message"))
         .alias("flag_message"),
         pl.when(reject).then(True).when(accept).then(False).otherwise(pl.col("excluded"))

@@ -230,12 +230,6 @@ def run_pipeline(
             catalog,
             frame,
             say,
-            MarketSurveyStage,
-            SampleLibraryStage,
-            OutlierStage,
-            CompileStage,
-            compile_indices,
-            load_index_defs,
         )
     except BaseException as exc:
         with engine.begin() as conn:

@@ -25,11 +25,8 @@ import polars as pl
 from steelsage.catalog import Catalog, normalize_text
 from steelsage.pipeline import reasons
 from steelsage.pipeline.base import RunContext, StageResult
+from steelsage.pipeline.ingest import VALUE_COLUMNS
 
-VALUE_COLUMNS = (
-    "report_id", "source", "product", "spec", "region", "price", "low", "high", "unit",
-    "tax_basis", "weight_basis", "delivery", "volume", "data_type", "time",
-)  # fmt: skip
 TYPED_SCHEMA: dict[str, pl.DataType] = {
     "submission_id": pl.Int64(),
     "source_code": pl.Utf8(),
@@ -99,7 +96,7 @@ class VerifyStage:
             _next_working_days(work["report_date"]).alias("date"),
         )
         today = ctx.today
-        reason, field, message = _judge(work, today)
+        reason, field, message = _judge(today)
         judged = work.with_columns(reason.alias("reason"), field, message)
         judged = _mark_duplicates(judged)
         rejected = judged.filter(pl.col("reason").is_not_null()).select(
@@ -134,7 +131,9 @@ def parse_number(expr: pl.Expr) -> pl.Expr:
     """
     s = _clean_number_text(expr)
     valid = s.str.contains(f"^{_NUM}$")
-    value = pl.when(valid).then(s.str.replace_all(",", "", literal=True).cast(pl.Float64))
+    value = pl.when(valid).then(
+        s.str.replace_all(",", "", literal=True).cast(pl.Float64, strict=False)
+    )
     return pl.when(value.is_finite()).then(value)
 
 
@@ -357,7 +356,7 @@ def _source_key(expr: pl.Expr) -> pl.Expr:
 # --------------------------------------------------------------------------- checks
 
 
-def _judge(frame: pl.DataFrame, today: date | None) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+def _judge(today: date | None) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
     """The first failing check per row: (reason, field, message) expressions."""
     Detail = tuple[str, str] | None
     checks: list[tuple[pl.Expr, str, str | None, pl.Expr | None, Detail]] = []
@@ -449,7 +448,7 @@ def _mark_duplicates(frame: pl.DataFrame) -> pl.DataFrame:
         pl.when(dup).then(field).otherwise(pl.col("field")).alias("field"),
         pl.when(dup).then(text).otherwise(pl.col("message")).alias("message"),
     )
-    return out.sort("_order").drop("_order", "_first", "_row1")
+    return out.drop("_order", "_first", "_row1")
 
 
 def _add_spec_attrs(frame: pl.DataFrame, cat: Catalog) -> pl.DataFrame:

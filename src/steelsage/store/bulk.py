@@ -6,6 +6,33 @@ import polars as pl
 from sqlalchemy import Connection, Table
 
 BATCH_ROWS = 50_000
+# Column types whose Polars CSV text PostgreSQL's COPY reads back exactly.
+_CSV_SAFE = (
+    pl.Int8,
+    pl.Int16,
+    pl.Int32,
+    pl.Int64,
+    pl.UInt8,
+    pl.UInt16,
+    pl.UInt32,
+    pl.Float32,
+    pl.Float64,
+    pl.Boolean,
+    pl.String,
+    pl.Date,
+    pl.Datetime,
+    pl.Null,
+)
+
+
+def _naive_utc(frame: pl.DataFrame) -> pl.DataFrame:
+    """Timestamps are stored as naive UTC; convert zone-aware columns first."""
+    casts = [
+        pl.col(name).dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+        for name, dtype in frame.schema.items()
+        if isinstance(dtype, pl.Datetime) and dtype.time_zone is not None
+    ]
+    return frame.with_columns(casts) if casts else frame
 
 
 def _sqlite_ready(frame: pl.DataFrame) -> pl.DataFrame:
@@ -17,10 +44,7 @@ def _sqlite_ready(frame: pl.DataFrame) -> pl.DataFrame:
     casts = []
     for name, dtype in frame.schema.items():
         if isinstance(dtype, pl.Datetime):
-            col = pl.col(name)
-            if dtype.time_zone is not None:
-                col = col.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
-            casts.append(col.dt.strftime("%Y-%m-%d %H:%M:%S%.6f"))
+            casts.append(pl.col(name).dt.strftime("%Y-%m-%d %H:%M:%S%.6f"))
         elif isinstance(dtype, pl.Date):
             casts.append(pl.col(name).dt.strftime("%Y-%m-%d"))
     return frame.with_columns(casts) if casts else frame
@@ -38,13 +62,22 @@ def bulk_insert(conn: Connection, table: Table, frame: pl.DataFrame) -> int:
     if unknown:
         raise ValueError(f"columns {unknown} are not in table {table.name}")
     columns = frame.columns
+    frame = _naive_utc(frame)
     dbapi = conn.connection.dbapi_connection
     if conn.dialect.name == "postgresql":
         col_sql = ", ".join(f'"{c}"' for c in columns)
-        copy_sql = f'COPY "{table.name}" ({col_sql}) FROM STDIN'
+        csv = all(isinstance(t, _CSV_SAFE) for t in frame.schema.values())
+        options = " (FORMAT csv)" if csv else ""
+        copy_sql = f'COPY "{table.name}" ({col_sql}) FROM STDIN{options}'
         with dbapi.cursor() as cur, cur.copy(copy_sql) as copy:  # type: ignore[union-attr]
-            for row in frame.iter_rows():
-                copy.write_row(row)
+            if csv:
+                # Polars writes CSV natively; nulls come out unquoted-empty and empty
+                # strings quoted, which is exactly how PostgreSQL's CSV COPY tells them apart.
+                for chunk in frame.iter_slices(BATCH_ROWS):
+                    copy.write(chunk.write_csv(include_header=False).encode())
+            else:
+                for row in frame.iter_rows():
+                    copy.write_row(row)
         return frame.height
     frame = _sqlite_ready(frame)
     placeholders = ", ".join("?" for _ in columns)

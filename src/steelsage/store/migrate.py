@@ -1,11 +1,28 @@
-"""Schema migrations: Alembic configured from code, the scripts ship inside the package."""
+"""Schema migrations: Alembic configured from code, the scripts ship inside the package.
+
+No ``alembic.ini`` is needed. To add a revision after changing ``models.py``::
+
+    from alembic import command
+    from steelsage.store import get_engine, init_db
+    from steelsage.store.migrate import alembic_config
+    url = "sqlite:////tmp/scratch.db"
+    init_db(get_engine(url))  # a scratch database at the current head
+    command.revision(alembic_config(url=url), message="what changed", autogenerate=True,
+                     rev_id="0002")
+
+then read and tidy the generated file under ``migrations/versions/``.
+"""
 
 from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, text
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
@@ -13,7 +30,7 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 _PG_LOCK_KEY = 0x57EE15A6E
 
 
-def alembic_config(connection: Connection | None = None, url: str | None = None):  # type: ignore[no-untyped-def]
+def alembic_config(connection: Connection | None = None, url: str | None = None) -> Config:
     """An ``alembic.config.Config`` for our migrations, bound to ``connection`` or ``url``."""
     from alembic.config import Config
 

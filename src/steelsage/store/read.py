@@ -6,12 +6,25 @@ serves them; rows are fetched in one go and turned into a Polars frame column-wi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime, time
+from functools import lru_cache
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Engine, bindparam, func, or_, select
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Integer,
+    Select,
+    String,
+    bindparam,
+    func,
+    or_,
+    select,
+    type_coerce,
+)
 
 from steelsage.store.models import AuditLog, Publication, Series, SeriesObservation
 from steelsage.store.schemas import PublicationInfo, SeriesInfo, utc_naive
@@ -37,7 +50,6 @@ _MANY_SCHEMA: dict[str, pl.DataType] = {"series_code": pl.Utf8(), **OBSERVATION_
 _MIN_DATE = date(1, 1, 1)
 _MAX_DATE = date(9999, 12, 31)
 
-_obs_columns = [_obs.c[name] for name in OBSERVATION_SCHEMA]
 _in_range = (_obs.c.date >= bindparam("start"), _obs.c.date <= bindparam("end"))
 _current = (_obs.c.superseded_at.is_(None),)
 _as_of = (
@@ -47,18 +59,30 @@ _as_of = (
 _one = _obs.c.series_code == bindparam("code")
 _many = _obs.c.series_code.in_(bindparam("codes", expanding=True))
 
-# (many series?, as of?) -> statement. ix_obs_current serves the current reads,
-# ix_obs_series_date the as-of reads.
-_OBS_SQL = {
-    (False, False): select(*_obs_columns).where(_one, *_current, *_in_range).order_by(_obs.c.date),
-    (False, True): select(*_obs_columns).where(_one, *_in_range, *_as_of).order_by(_obs.c.date),
-    (True, False): select(_obs.c.series_code, *_obs_columns)
-    .where(_many, *_current, *_in_range)
-    .order_by(_obs.c.series_code, _obs.c.date),
-    (True, True): select(_obs.c.series_code, *_obs_columns)
-    .where(_many, *_in_range, *_as_of)
-    .order_by(_obs.c.series_code, _obs.c.date),
-}
+
+@lru_cache(maxsize=16)
+def _obs_statement(dialect: str, many: bool, as_of: bool) -> Select:
+    """The observation query; built once per shape so SQLAlchemy's compiled cache hits.
+
+    On SQLite dates and timestamps come back as the stored text and booleans as 0/1:
+    Polars parses those column-wise faster than SQLAlchemy converts them row by row.
+    ix_obs_current serves current reads; ix_obs_series_date serves as-of reads.
+    """
+    columns: list[Any] = []
+    for name in OBSERVATION_SCHEMA:
+        col = _obs.c[name]
+        if dialect == "sqlite" and name in ("date", "published_at"):
+            col = type_coerce(col, String).label(name)
+        elif dialect == "sqlite" and name == "fallback":
+            col = type_coerce(col, Integer).label(name)
+        columns.append(col)
+    if many:
+        columns.insert(0, _obs.c.series_code)
+    stmt = select(*columns).where(_many if many else _one, *_in_range)
+    stmt = stmt.where(*(_as_of if as_of else _current))
+    order = (_obs.c.series_code, _obs.c.date) if many else (_obs.c.date,)
+    return stmt.order_by(*order)
+
 
 _SERIES_COLUMNS = [
     *(_series.c[name] for name in SeriesInfo.model_fields if name not in ("first", "last")),
@@ -80,19 +104,49 @@ def _day(value: date | datetime | None, default: date) -> date:
     return value.date() if isinstance(value, datetime) else value
 
 
+def _column(name: str, values: Sequence[Any], dtype: pl.DataType) -> pl.Series:
+    sample = next((v for v in values if v is not None), None)
+    if isinstance(dtype, pl.Date | pl.Datetime):
+        if isinstance(sample, str):  # SQLite text, as SQLAlchemy stores it
+            text = pl.Series(name, values, dtype=pl.Utf8)
+            if isinstance(dtype, pl.Date):
+                return text.str.to_date("%Y-%m-%d")
+            return text.str.to_datetime("%Y-%m-%d %H:%M:%S%.f", time_unit="us")
+        # Arrow converts date/datetime objects several times faster than Polars does.
+        import pyarrow as pa
+
+        arrow_type = pa.date32() if isinstance(dtype, pl.Date) else pa.timestamp("us")
+        return pl.Series(name, pa.array(values, type=arrow_type))
+    if isinstance(dtype, pl.Boolean) and type(sample) is int:
+        return pl.Series(name, values, dtype=pl.Int64).cast(pl.Boolean)
+    return pl.Series(name, values, dtype=dtype)
+
+
 def _frame(rows: Sequence[Any], schema: dict[str, pl.DataType]) -> pl.DataFrame:
     if not rows:
         return pl.DataFrame(schema=schema)
     columns = zip(*rows, strict=True)
     return pl.DataFrame(
-        {
-            name: pl.Series(name, col, dtype=dtype)
+        [
+            _column(name, col, dtype)
             for (name, dtype), col in zip(schema.items(), columns, strict=True)
-        }
+        ]
     )
 
 
-def _obs_params(start: date | datetime | None, end: date | datetime | None, as_of) -> dict:  # type: ignore[no-untyped-def]
+@contextmanager
+def _reading(engine: Engine) -> Iterator[Connection]:
+    """A connection for one-statement reads: on PostgreSQL in autocommit, which saves the
+    BEGIN and ROLLBACK round trips."""
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execution_options(isolation_level="AUTOCOMMIT")
+        yield conn
+
+
+def _obs_params(
+    start: date | None, end: date | None, as_of: date | datetime | None
+) -> dict[str, Any]:
     params: dict[str, Any] = {"start": _day(start, _MIN_DATE), "end": _day(end, _MAX_DATE)}
     if as_of is not None:
         params["as_of"] = as_of_moment(as_of)
@@ -114,8 +168,10 @@ def get_observations(
     """
     params = _obs_params(start, end, as_of)
     params["code"] = code
-    with engine.connect() as conn:
-        rows = conn.execute(_OBS_SQL[False, as_of is not None], params).all()
+    with _reading(engine) as conn:
+        rows = conn.execute(
+            _obs_statement(engine.dialect.name, False, as_of is not None), params
+        ).all()
     return _frame(rows, OBSERVATION_SCHEMA)
 
 
@@ -132,8 +188,10 @@ def get_observations_many(
         return pl.DataFrame(schema=_MANY_SCHEMA)
     params = _obs_params(start, end, as_of)
     params["codes"] = list(codes)
-    with engine.connect() as conn:
-        rows = conn.execute(_OBS_SQL[True, as_of is not None], params).all()
+    with _reading(engine) as conn:
+        rows = conn.execute(
+            _obs_statement(engine.dialect.name, True, as_of is not None), params
+        ).all()
     return _frame(rows, _MANY_SCHEMA)
 
 
@@ -173,13 +231,13 @@ def list_series(
         )
     if limit is not None:
         stmt = stmt.limit(limit)
-    with engine.connect() as conn:
+    with _reading(engine) as conn:
         return [_series_info(row) for row in conn.execute(stmt)]
 
 
 def get_series(engine: Engine, code: str) -> SeriesInfo | None:
     """One series' metadata, or ``None`` when the code is unknown."""
-    with engine.connect() as conn:
+    with _reading(engine) as conn:
         row = conn.execute(select(*_SERIES_COLUMNS).where(_series.c.code == code)).first()
     return None if row is None else _series_info(row)
 
@@ -192,7 +250,7 @@ def publications(engine: Engine, release: str | None = None) -> list[Publication
     )
     if release is not None:
         stmt = stmt.where(_pub.c.release == release)
-    with engine.connect() as conn:
+    with _reading(engine) as conn:
         rows = conn.execute(stmt).all()
         unchanged = {
             entity_id: (detail or {}).get("n_unchanged")
@@ -217,5 +275,5 @@ def latest_date(engine: Engine, kind: str | None = "assessment") -> date | None:
     stmt = select(func.max(_series.c.last_date))
     if kind is not None:
         stmt = stmt.where(_series.c.kind == kind)
-    with engine.connect() as conn:
+    with _reading(engine) as conn:
         return conn.execute(stmt).scalar()

@@ -224,10 +224,18 @@ def _prepare_values(values: pl.DataFrame) -> pl.DataFrame:
         ).with_columns(pl.col("fallback").fill_null(False))
     except pl.exceptions.PolarsError as exc:
         raise ValueError(f"发布数据类型错误 / values have the wrong types: {exc}") from exc
+    if frame.height == 0:
+        raise ValueError("没有可发布的数据 / values is empty: nothing to publish")
     for name in _VALUE_REQUIRED:
         n_null = frame[name].null_count()
         if n_null:
             raise ValueError(f"发布数据 {name} 列有 {n_null} 个空值 / {n_null} null {name!r}")
+    for name in ("value", "low", "high", "change"):
+        n_bad = int((~frame[name].is_finite()).sum())  # nulls count as neither
+        if n_bad:
+            raise ValueError(
+                f"发布数据 {name} 列有 {n_bad} 个非有限数值 / {n_bad} NaN or infinite {name!r}"
+            )
     dup = frame.select("series_code", "date").is_duplicated()
     if dup.any():
         first = frame.filter(dup).row(0, named=True)
