@@ -156,6 +156,30 @@ def _existing_hashes(conn: Connection, hashes: pl.Series) -> pl.DataFrame:
     )
 
 
+def _existing_report_ids(conn: Connection, frame: pl.DataFrame) -> pl.DataFrame:
+    """(source, report_id, batch_id, row_number) of report ids this frame repeats."""
+    schema = {
+        "source": pl.Utf8,
+        "report_id": pl.Utf8,
+        "prev_batch": pl.Int64,
+        "prev_row": pl.Int64,
+    }
+    if "report_id" not in frame.columns:
+        return pl.DataFrame(schema=schema)
+    t = m.RawSubmission.__table__
+    ids = frame["report_id"].drop_nulls().unique().to_list()
+    if not ids or conn.execute(select(t.c.id).limit(1)).first() is None:
+        return pl.DataFrame(schema=schema)
+    found: list[tuple] = []
+    for i in range(0, len(ids), 5000):
+        stmt = select(t.c.source, t.c.report_id, t.c.batch_id, t.c.row_number).where(
+            t.c.report_id.in_(ids[i : i + 5000])
+        )
+        found.extend(conn.execute(stmt).all())
+    frame = pl.DataFrame(found, schema=schema, orient="row")
+    return frame.unique(["source", "report_id"], keep="first")
+
+
 def _lock_for_ids(conn: Connection) -> None:
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql("LOCK TABLE raw_submissions IN SHARE ROW EXCLUSIVE MODE")
@@ -169,6 +193,11 @@ def _split_duplicates(conn: Connection, frame: pl.DataFrame) -> tuple[pl.DataFra
     existing = _existing_hashes(conn, first["row_hash"])
     stored_dup = first.join(existing, on="row_hash", how="inner")
     new = first.join(existing.select("row_hash"), on="row_hash", how="anti")
+    known_ids = _existing_report_ids(conn, new)
+    if known_ids.height:
+        id_dup = new.join(known_ids, on=["source", "report_id"], how="inner")
+        new = new.join(known_ids, on=["source", "report_id"], how="anti")
+        stored_dup = pl.concat([stored_dup, id_dup], how="diagonal_relaxed")
     rejects = pl.concat(
         [
             in_file_dup.with_columns(

@@ -185,6 +185,12 @@ _ALL: tuple[Reason, ...] = (
         "looks like a wrong region (closer to another region's price)",
     ),
     _r(
+        "editor_rejected",
+        "flag",
+        "编辑复核后剔除",
+        "was excluded by an editor after review",
+    ),
+    _r(
         "insufficient_sources",
         "flag",
         "有效来源数不足，采用推算值",

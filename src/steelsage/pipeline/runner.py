@@ -295,7 +295,7 @@ def _run(
     t0 = time.perf_counter()
     comp = CompileStage().run(out.kept, ctx)
     defs = load_index_defs()
-    index_values = compile_indices(comp.kept, defs)
+    index_values = compile_indices(comp.kept, defs, base_prices=_stored_index_bases(engine, defs))
     stages.append(_stage_row("compile", out.kept.height, comp, time.perf_counter() - t0))
 
     say("saving / 保存结果")
@@ -303,6 +303,7 @@ def _run(
     with engine.begin() as conn:
         _persist_flags(conn, out, run_id, reports)
         bulk_insert(conn, m.Assessment.__table__, assessments)
+        _persist_index_defs(conn, defs, index_values)
         for seq, row in enumerate(stages, start=1):
             conn.execute(insert(m.StageStat.__table__).values(run_id=run_id, seq=seq, **row))
     n_fallback = int(comp.kept["fallback"].sum()) if comp.kept.height else 0
@@ -454,3 +455,59 @@ def _assessment_rows(comp: pl.DataFrame, index_values: pl.DataFrame, run_id: int
         pl.lit(run_id, dtype=pl.Int64).alias("run_id"),
         pl.lit(False).alias("judgement"),
     )
+
+
+def _stored_index_bases(engine: Engine, defs: list) -> dict[str, dict[str, float]]:
+    """Base-date mids of each stored index's member series, read from publications, so an
+    incremental run continues the index instead of re-basing it on its own first day."""
+    idx = m.IndexDef.__table__
+    obs = m.SeriesObservation.__table__
+    bases: dict[str, dict[str, float]] = {}
+    with engine.connect() as conn:
+        stored = dict(conn.execute(select(idx.c.code, idx.c.base_date)).all())
+        for d in defs:
+            base_date = stored.get(d.code)
+            if base_date is None:
+                continue
+            rows = conn.execute(
+                select(obs.c.series_code, obs.c.value).where(
+                    obs.c.date == base_date, obs.c.superseded_at.is_(None)
+                )
+            ).all()
+            members = {
+                code: value
+                for code, value in rows
+                if any(
+                    code == c.series or (c.product and code.startswith(f"{c.product}."))
+                    for c in d.components
+                )
+            }
+            if members:
+                bases[d.code] = members
+    return bases
+
+
+def _persist_index_defs(conn: Connection, defs: list, index_values: pl.DataFrame) -> None:
+    """Record each index's definition, base date and weights (first run fixes the base)."""
+    idx = m.IndexDef.__table__
+    weights = m.IndexWeight.__table__
+    stored = dict(conn.execute(select(idx.c.code, idx.c.base_date)).all())
+    for d in defs:
+        values = index_values.filter(pl.col("series_code") == d.code)
+        base_date = stored.get(d.code) or d.base_date
+        if base_date is None and values.height:
+            base_date = values["date"].min()
+        conn.execute(delete(weights).where(weights.c.index_code == d.code))
+        conn.execute(delete(idx).where(idx.c.code == d.code))
+        conn.execute(
+            insert(idx).values(
+                code=d.code,
+                name_zh=d.name_zh,
+                name_en=d.name_en,
+                base_date=base_date,
+                base_value=d.base_value,
+                method=d.method,
+            )
+        )
+        for key, weight in d.weights.items():
+            conn.execute(insert(weights).values(index_code=d.code, component=key, weight=weight))
