@@ -111,14 +111,22 @@ def _last_run(conn) -> dict[str, Any] | None:  # type: ignore[no-untyped-def]
 def _coverage_gaps(conn, today: date) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     src, cov = m.Source.__table__, m.SourceCoverage.__table__
     std, series = m.StandardizedReport.__table__, m.Series.__table__
-    last_by_pair = dict(
-        ((s, c), d)
-        for s, c, d in conn.execute(
-            select(std.c.source_code, std.c.series_code, func.max(std.c.date)).group_by(
-                std.c.source_code, std.c.series_code
-            )
-        )
-    )
+    history = conn.execute(
+        select(
+            std.c.source_code,
+            std.c.series_code,
+            func.min(std.c.date),
+            func.max(std.c.date),
+            func.count(),
+        ).group_by(std.c.source_code, std.c.series_code)
+    ).all()
+    last_by_pair = {(s, c): last for s, c, _first, last, _n in history}
+    # A source "stopped reporting" when its silence is long for it: over GAP trading days
+    # and over 3× its own usual interval between reports on that series.
+    allowed = {
+        (s, c): max(GAP_TRADING_DAYS, 3 * trading_days_between(first, last) / max(n - 1, 1))
+        for s, c, first, last, n in history
+    }
     pairs = conn.execute(
         select(cov.c.source_code, cov.c.series_code)
         .join(src, src.c.code == cov.c.source_code)
@@ -129,7 +137,8 @@ def _coverage_gaps(conn, today: date) -> dict[str, Any]:  # type: ignore[no-unty
     for source_code, series_code in pairs:
         last = last_by_pair.get((source_code, series_code))
         gap = None if last is None else trading_days_between(last, today)
-        if gap is None or gap > GAP_TRADING_DAYS:
+        limit = allowed.get((source_code, series_code), GAP_TRADING_DAYS)
+        if gap is None or gap > limit:
             stale.append(
                 {
                     "source_code": source_code,

@@ -134,11 +134,14 @@ class StandardizedReport(Base):
     """A verified, classified and standardized price report."""
 
     __tablename__ = "standardized_reports"
-    __table_args__ = (Index("ix_std_series_date", "series_code", "date"),)
+    __table_args__ = (
+        Index("ix_std_series_date", "series_code", "date"),
+        Index("ix_std_date", "date"),
+    )
 
     submission_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    batch_id: Mapped[int] = mapped_column(BigInteger, index=True)
-    source_code: Mapped[str] = mapped_column(String(32), index=True)
+    batch_id: Mapped[int] = mapped_column(BigInteger)
+    source_code: Mapped[str] = mapped_column(String(32))
     series_code: Mapped[str] = mapped_column(String(80))
     date: Mapped[date] = mapped_column(Date)
     data_type: Mapped[str] = mapped_column(String(12))

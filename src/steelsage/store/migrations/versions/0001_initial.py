@@ -236,15 +236,7 @@ def upgrade() -> None:
         sa.Column("excluded", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint("submission_id"),
     )
-    op.create_index(
-        op.f("ix_standardized_reports_batch_id"), "standardized_reports", ["batch_id"], unique=False
-    )
-    op.create_index(
-        op.f("ix_standardized_reports_source_code"),
-        "standardized_reports",
-        ["source_code"],
-        unique=False,
-    )
+    op.create_index("ix_std_date", "standardized_reports", ["date"], unique=False)
     op.create_index(
         "ix_std_series_date", "standardized_reports", ["series_code", "date"], unique=False
     )
