@@ -48,11 +48,22 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="机器可读的 JSON 输�
 WhoOpt = Annotated[str, typer.Option("--who", help="操作人 / who does this (audit log)")]
 
 
-def _engine():  # type: ignore[no-untyped-def]
+def _engine(*, migrate: bool = True):  # type: ignore[no-untyped-def]
+    """The configured database (migrated to the current schema unless ``migrate=False``)."""
+    from sqlalchemy.exc import ArgumentError, OperationalError
+
     from steelsage.store import get_engine, init_db
 
-    engine = get_engine()
-    init_db(engine)
+    try:
+        engine = get_engine()
+        if migrate:
+            init_db(engine)
+    except (ArgumentError, OperationalError, OSError) as exc:
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        _fail(
+            f"无法打开数据库，请检查 STEELSAGE_DATABASE_URL / cannot open the database: {detail} "
+            "— check STEELSAGE_DATABASE_URL (or STEELSAGE_DATA_DIR for the default SQLite file)"
+        )
     return engine
 
 
@@ -73,6 +84,11 @@ def _parse_date(value: str | None, name: str) -> date | None:
     except ValueError:
         _fail(f"{name} 应为 YYYY-MM-DD 格式，收到 '{value}' / {name} must be YYYY-MM-DD")
     return None
+
+
+def _check_range(start: date | None, end: date | None) -> None:
+    if start and end and start > end:
+        _fail(f"--start {start} 晚于 --end {end} / --start {start} is after --end {end}")
 
 
 def _parse_as_of(value: str | None) -> date | datetime | None:
@@ -110,7 +126,6 @@ def demo_build(
 
     from steelsage.demo.build import build_demo
     from steelsage.demo.market import DemoConfig
-    from steelsage.store import get_engine
 
     cfg_kwargs: dict[str, Any] = {"years": years, "seed": seed}
     if end:
@@ -118,20 +133,25 @@ def demo_build(
     if series:
         cfg_kwargs["series"] = list(series)
     cfg = DemoConfig(**cfg_kwargs)
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=as_json,
-    ) as progress:
-        task = progress.add_task("demo", total=None)
-        result = build_demo(
-            get_engine(),
-            cfg,
-            reset=reset,
-            progress=lambda msg: progress.update(task, description=msg),
-        )
+    engine = _engine(migrate=not reset)  # build_demo migrates after emptying the database
+    try:
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=err_console,
+            transient=as_json,
+        ) as progress:
+            task = progress.add_task("demo", total=None)
+            result = build_demo(
+                engine,
+                cfg,
+                reset=reset,
+                progress=lambda msg: progress.update(task, description=msg),
+            )
+    except ValueError as exc:  # a bad configuration: unknown series, too short a range …
+        _fail(f"无法生成演示市场 / cannot build the demo market: {exc}")
+        return
     if as_json:
         _print_json(result)
         return
@@ -208,10 +228,12 @@ def pipeline_run(
     """运行异常值处理与编制 / run survey, outlier handling and compilation."""
     from steelsage.pipeline.runner import run_pipeline
 
+    first, last = _parse_date(start, "--start"), _parse_date(end, "--end")
+    _check_range(first, last)
     summary = run_pipeline(
         _engine(),
-        start=_parse_date(start, "--start"),
-        end=_parse_date(end, "--end"),
+        start=first,
+        end=last,
         force=force,
         who=who,
         progress=None if as_json else lambda msg: err_console.print(f"· {msg}"),
@@ -353,21 +375,21 @@ def series_get(
     if info is None:
         _fail(f"没有序列 '{code}'；用 `steelsage series list -q …` 查找 / no series '{code}'")
         return
-    obs = get_observations(
-        engine,
-        code,
-        start=_parse_date(start, "--start"),
-        end=_parse_date(end, "--end"),
-        as_of=_parse_as_of(as_of),
-    )
+    first, last = _parse_date(start, "--start"), _parse_date(end, "--end")
+    _check_range(first, last)
+    obs = get_observations(engine, code, start=first, end=last, as_of=_parse_as_of(as_of))
     with_range = info.kind == "assessment"
     if fmt == "json":
-        observations = []
-        for r in obs.iter_rows(named=True):
-            item = {"date": r["date"].isoformat(), "value": r["value"]}
-            if with_range:
-                item.update(low=r["low"], high=r["high"], version=r["version"])
-            observations.append(item)
+        observations = [
+            {
+                "date": r["date"].isoformat(),
+                "value": r["value"],
+                "low": r["low"],
+                "high": r["high"],
+                "version": r["version"],
+            }
+            for r in obs.iter_rows(named=True)
+        ]
         _print_json({"code": code, "unit": info.unit, "observations": observations})
     elif fmt == "csv":
         cols = (
@@ -452,6 +474,8 @@ def monitor_cmd(
     """监控报告 / monitoring: stage counts, coverage gaps, flag rates and drift."""
     from steelsage.pipeline.monitor import build_monitor_report, render_monitor
 
+    if days < 1:
+        _fail(f"--days 必须为正整数，收到 {days} / --days must be a positive whole number")
     report = build_monitor_report(_engine(), days=days)
     if as_json:
         _print_json(report)
@@ -474,14 +498,16 @@ def export_cmd(
     fmt = fmt or out.suffix.lower().lstrip(".")
     if fmt not in {"csv", "parquet", "xlsx"}:
         _fail(f"不支持的格式 '{fmt}'，请用 csv、parquet 或 xlsx / unsupported format '{fmt}'")
+    first, last = _parse_date(start, "--start"), _parse_date(end, "--end")
+    _check_range(first, last)
     try:
         path = export_published(
             _engine(),
-            out,
+            str(out),
             fmt,
             codes=list(series) if series else None,
-            start=_parse_date(start, "--start"),
-            end=_parse_date(end, "--end"),
+            start=first,
+            end=last,
             as_of=_parse_as_of(as_of),
         )
     except ValueError as exc:
@@ -496,9 +522,13 @@ def export_cmd(
 @eval_app.command("outliers")
 def eval_outliers(as_json: JsonOpt = False) -> None:
     """异常检测的准确率 / precision, recall and F1 of flags vs planted errors."""
-    from steelsage.demo.evaluate import evaluate_outliers
+    from steelsage.demo.evaluate import NoGroundTruthError, evaluate_outliers
 
-    result = evaluate_outliers(_engine())
+    try:
+        result = evaluate_outliers(_engine())
+    except NoGroundTruthError as exc:
+        _fail(str(exc))
+        return
     if as_json:
         _print_json(result)
         return
@@ -512,16 +542,26 @@ def eval_outliers(as_json: JsonOpt = False) -> None:
 @eval_app.command("assessments")
 def eval_assessments(as_json: JsonOpt = False) -> None:
     """评估价的误差 / median absolute % error of published mids vs the ground truth."""
-    from steelsage.demo.evaluate import evaluate_assessments
+    from steelsage.demo.evaluate import NoGroundTruthError, evaluate_assessments
 
-    result = evaluate_assessments(_engine())
+    try:
+        result = evaluate_assessments(_engine())
+    except NoGroundTruthError as exc:
+        _fail(str(exc))
+        return
     if as_json:
         _print_json(result)
+        return
+    if result["median_ape_pct"] is None:
+        console.print("没有可与真值对比的发布值 / no published value matches the ground truth")
         return
     console.print(f"median APE {result['median_ape_pct']:.4f}%  n={result['n']:,}")
 
 
 # --------------------------------------------------------------------------- flags
+
+
+FLAG_STATUSES = ("open", "accepted", "rejected", "all")
 
 
 @flags_app.command("list")
@@ -536,6 +576,11 @@ def flags_list(
     """列出标记 / list flags with reasons and scores."""
     from steelsage.pipeline.review import list_flags
 
+    if status not in FLAG_STATUSES:
+        _fail(
+            f"--status 只能是 {'|'.join(FLAG_STATUSES)}，收到 '{status}' / --status must be "
+            f"{'|'.join(FLAG_STATUSES)}"
+        )
     rows = list_flags(
         _engine(),
         status=status,
@@ -639,7 +684,11 @@ def sources_import(
     """导入或更新样本来源 / add or update sources from a CSV or YAML file."""
     from steelsage.pipeline.library import register_sources_file
 
-    result = register_sources_file(_engine(), file, who=who)
+    try:
+        result = register_sources_file(_engine(), file, who=who)
+    except ValueError as exc:  # SourcesFileError and the loader's own format errors
+        _fail(str(exc))
+        return
     if as_json:
         _print_json(result)
     else:

@@ -50,13 +50,14 @@ def build_demo(
 ) -> dict:
     say = progress or (lambda _msg: None)
     t0 = time.perf_counter()
+    catalog = load_catalog()
+    # Generate first: a bad config (unknown series, too short a range) must fail before the
+    # database is emptied.
+    say("生成演示市场 / generating the demo market")
+    market = build_market(cfg, catalog)
     if reset:
         engine = reset_database(engine)
     init_db(engine)
-    catalog = load_catalog()
-
-    say("生成演示市场 / generating the demo market")
-    market = build_market(cfg, catalog)
 
     say("样本库 / registering sources")
     register_sources(engine, market.sources, who="demo")

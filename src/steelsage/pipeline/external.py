@@ -15,6 +15,7 @@ import polars as pl
 from sqlalchemy import Engine, insert, select, update
 
 from steelsage.catalog import Catalog, load_catalog
+from steelsage.pipeline import reasons
 from steelsage.store import bulk_insert, publish_values, upsert_series
 from steelsage.store import models as m
 
@@ -58,7 +59,8 @@ def _read(path: Path) -> pl.DataFrame:
 
 
 def _validate(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    when = pl.col("month") if "month" in frame.columns else pl.col("date")
+    when_col = "month" if "month" in frame.columns else "date"
+    when = pl.col(when_col)
     typed = frame.with_columns(
         pl.coalesce(
             (when + "-01").str.to_date("%Y-%m-%d", strict=False),
@@ -66,11 +68,19 @@ def _validate(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         ).alias("_date"),
         pl.col("value").str.strip_chars().cast(pl.Float64, strict=False).alias("_value"),
     )
+
+    def blank(col: str) -> pl.Expr:
+        return pl.col(col).is_null() | (pl.col(col).str.strip_chars() == "")
+
     reason = (
-        pl.when(pl.col("series_code").is_null() | (pl.col("series_code").str.strip_chars() == ""))
+        pl.when(blank("series_code"))
         .then(pl.lit("missing_field|series_code"))
+        .when(blank("series_name"))
+        .then(pl.lit("missing_field|series_name"))
+        .when(blank("unit"))
+        .then(pl.lit("missing_field|unit"))
         .when(pl.col("_date").is_null())
-        .then(pl.lit("bad_date|month"))
+        .then(pl.lit(f"bad_date|{when_col}"))
         .when(
             pl.col("_value").is_null() | pl.col("_value").is_nan() | pl.col("_value").is_infinite()
         )
@@ -80,14 +90,24 @@ def _validate(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     typed = typed.with_columns(reason.alias("_why"))
     bad = typed.filter(pl.col("_why").is_not_null())
     good = typed.filter(pl.col("_why").is_null())
-    dup = good.is_duplicated() if False else good.select(["series_code", "_date"]).is_duplicated()
+    dup = good.select(["series_code", "_date"]).is_duplicated()
     dup_rows = good.filter(dup & (pl.int_range(pl.len()).over(["series_code", "_date"]) > 0))
     good = good.unique(["series_code", "_date"], keep="first", maintain_order=True)
     bad = pl.concat(
-        [bad, dup_rows.with_columns(pl.lit("duplicate|month").alias("_why"))],
+        [bad, dup_rows.with_columns(pl.lit(f"duplicate|{when_col}").alias("_why"))],
         how="vertical_relaxed",
     )
     return good, bad
+
+
+def _messages(bad: pl.DataFrame) -> list[str]:
+    """Bilingual reject messages naming the row, the field and the value received."""
+    out = []
+    for r in bad.iter_rows(named=True):
+        code, field = r["_why"].split("|")
+        value = None if code in ("missing_field", "duplicate") else r.get(field)
+        out.append(reasons.message(code, row=r["row_number"], field=field, value=value))
+    return out
 
 
 def import_series_file(
@@ -117,6 +137,7 @@ def import_series_file(
             "series": 0,
             "accepted": 0,
             "rejected": 0,
+            "rejects": [],
         }
     good, bad = _validate(frame)
     now = datetime.now().replace(microsecond=0)
@@ -162,13 +183,17 @@ def import_series_file(
             pl.col("_date").alias("date"),
             pl.col("_value").alias("value"),
         )
-        info = publish_values(
-            conn,
-            release=f"external:{prefix.rstrip('.')}",
-            kind="import",
-            values=values,
-            who=who,
-            note=source,
+        info = (
+            publish_values(
+                conn,
+                release=f"external:{prefix.rstrip('.')}",
+                kind="import",
+                values=values,
+                who=who,
+                note=source,
+            )
+            if values.height
+            else None  # every row was rejected: keep the batch and its rejects, publish nothing
         )
         rejects = bad.select(
             pl.lit(batch_id, dtype=pl.Int64).alias("batch_id"),
@@ -176,7 +201,7 @@ def import_series_file(
             pl.col("row_number").cast(pl.Int64),
             pl.col("_why").str.split("|").list.get(1).alias("field"),
             pl.col("_why").str.split("|").list.get(0).alias("reason"),
-            pl.format("第{}行无效 / row {} invalid", "row_number", "row_number").alias("message"),
+            pl.Series("message", _messages(bad), dtype=pl.Utf8),
             pl.lit(now, dtype=pl.Datetime("us")).alias("created_at"),
         )
         bulk_insert(conn, m.Reject.__table__, rejects)
@@ -198,7 +223,16 @@ def import_series_file(
         "series": meta.height,
         "accepted": info.n_values if info else 0,
         "rejected": bad.height,
-        "rejects": bad.select("row_number", "_why").head(100).rows(),
+        "rejects": [
+            {
+                "file": str(path),
+                "row": r["row_number"],
+                "field": r["field"],
+                "reason": r["reason"],
+                "message": r["message"],
+            }
+            for r in rejects.sort("row_number").head(100).iter_rows(named=True)
+        ],
     }
 
 

@@ -399,8 +399,11 @@ def ingest_frame(
 
         outcome.accepted = standardized.kept.height - standardized.flagged.height
         outcome.flagged = standardized.flagged.height
-        outcome.rejected = rejects.height - dup_rejects.height if rejects.height else 0
-        outcome.duplicates = dup_rejects.height
+        # Every `duplicate` counts as a duplicate, whether the importer saw the row hash
+        # before or verification found the report id repeated within the file.
+        n_dup = int((rejects["reason"] == "duplicate").sum()) if rejects.height else 0
+        outcome.rejected = rejects.height - n_dup
+        outcome.duplicates = n_dup
         if rejects.height:
             listed = rejects.sort("row_number").head(MAX_REJECTS_LISTED)
             outcome.rejects = [
@@ -457,12 +460,12 @@ def _import_one(
     t0 = time.perf_counter()
     name = str(path)
     if not path.is_file():
-        return FileOutcome(
-            file=name,
-            status="failed",
-            reason="missing_file",
-            error=f"{name}: 文件不存在 / file not found",
+        error = (
+            f"{name}: 这是目录，请给出其中的文件 / is a directory: give the files in it"
+            if path.is_dir()
+            else f"{name}: 文件不存在 / file not found"
         )
+        return FileOutcome(file=name, status="failed", reason="missing_file", error=error)
     size = path.stat().st_size
     if size > max_bytes:
         return FileOutcome(

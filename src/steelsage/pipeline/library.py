@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from datetime import datetime
 from pathlib import Path
 
@@ -67,5 +68,20 @@ def register_sources(engine: Engine, frame: pl.DataFrame, *, who: str = "system"
     return {"accepted": kept.height, "rejected": result.rejected.height, "rejects": rejects}
 
 
+class SourcesFileError(ValueError):
+    """The sources file cannot be read at all (missing, unreadable, malformed)."""
+
+
 def register_sources_file(engine: Engine, path: Path, *, who: str = "system") -> dict:
-    return register_sources(engine, load_sources_file(path), who=who)
+    """Register the sources listed in a CSV or YAML file (see ``load_sources_file``)."""
+    path = Path(path)
+    if not path.is_file():
+        raise SourcesFileError(f"{path}: 文件不存在 / file not found")
+    try:
+        frame = load_sources_file(path)
+    except (OSError, UnicodeError, csv.Error) as exc:
+        raise SourcesFileError(
+            f"{path}: 无法读取来源文件（{exc}），请提供 UTF-8 的 CSV 或 YAML / cannot read the "
+            f"sources file ({exc}); give a UTF-8 CSV or YAML file"
+        ) from None
+    return register_sources(engine, frame, who=who)

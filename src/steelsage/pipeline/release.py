@@ -2,12 +2,14 @@
 
 Every assessment date is a release ``assessments:YYYY-MM-DD``. Publishing a run again only
 writes the values that changed, as a new version of that date's release; an editor's
-correction of a single value is also a new version. Nothing published is ever overwritten:
-older versions stay readable with ``as_of``.
+correction of a single value is also a new version, and it stands: a later publication of a
+recomputed value for that series and date is skipped (correct it again to change it). Nothing
+published is ever overwritten: older versions stay readable with ``as_of``.
 """
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime, time
 
 import polars as pl
@@ -23,6 +25,21 @@ PUBLISH_TIME = time(17, 30)
 
 class PublishError(RuntimeError):
     """Raised when there is nothing valid to publish."""
+
+
+def _run_status(engine: Engine, run_id: int) -> str | None:
+    runs = m.PipelineRun.__table__
+    with engine.connect() as conn:
+        return conn.execute(select(runs.c.status).where(runs.c.id == run_id)).scalar()
+
+
+def _has_complete_run(engine: Engine) -> bool:
+    runs = m.PipelineRun.__table__
+    stmt = select(runs.c.id).where(
+        runs.c.status == "complete", runs.c.input_fingerprint.is_not(None)
+    )
+    with engine.connect() as conn:
+        return conn.execute(stmt.limit(1)).first() is not None
 
 
 def latest_run_id(engine: Engine) -> int | None:
@@ -145,9 +162,21 @@ def publish_run(
     catalog = catalog or load_catalog()
     run_id = run_id or latest_run_id(engine)
     if run_id is None:
+        if _has_complete_run(engine):
+            raise PublishError(
+                "最近的运行没有产生评估（来源不足或没有报价）/ nothing to publish: the pipeline "
+                "runs produced no assessments (too few sources or no reports); import more "
+                "reports and run `steelsage pipeline run` again"
+            )
         raise PublishError(
             "没有可发布的评估结果，请先运行 `steelsage pipeline run` / "
             "nothing to publish: run `steelsage pipeline run` first"
+        )
+    status = _run_status(engine, run_id)
+    if status != "complete":
+        raise PublishError(
+            f"运行 {run_id} 的状态是 {status or '不存在'}，只能发布已完成的运行 / run {run_id} is "
+            f"{status or 'missing'}: only a complete run can be published"
         )
     frame = load_assessments(engine, run_id)
     if dates:
@@ -156,6 +185,8 @@ def publish_run(
         raise PublishError(f"运行 {run_id} 没有评估结果 / run {run_id} has no assessments")
     ctx = build_context(engine, catalog=catalog)
     values = PublishStage().run(frame, ctx).kept
+    values, n_kept_corrections = _without_corrected(engine, values)
+    values = _changed_only(engine, values)
     written: list[dict] = []
     with engine.begin() as conn:
         upsert_series(conn, series_metadata(catalog, values["series_code"].unique().to_list()))
@@ -179,9 +210,89 @@ def publish_run(
             "publish",
             "run",
             str(run_id),
-            {"releases": len(written), "values": sum(w["n_values"] for w in written)},
+            {
+                "releases": len(written),
+                "values": sum(w["n_values"] for w in written),
+                "kept_corrections": n_kept_corrections,
+            },
         )
     return written
+
+
+def _current_values(engine: Engine, values: pl.DataFrame) -> pl.DataFrame:
+    """Current published (series_code, date, value, low, high) for the dates of ``values``."""
+    obs = m.SeriesObservation.__table__
+    schema = {
+        "series_code": pl.Utf8,
+        "date": pl.Date,
+        "cur_value": pl.Float64,
+        "cur_low": pl.Float64,
+        "cur_high": pl.Float64,
+    }
+    if values.height == 0:
+        return pl.DataFrame(schema=schema)
+    stmt = select(obs.c.series_code, obs.c.date, obs.c.value, obs.c.low, obs.c.high).where(
+        obs.c.superseded_at.is_(None),
+        obs.c.date >= values["date"].min(),
+        obs.c.date <= values["date"].max(),
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(stmt).all()
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def _changed_only(engine: Engine, values: pl.DataFrame) -> pl.DataFrame:
+    """Drop values equal to the current published ones (value, low, high), so publishing an
+    unchanged run writes no empty versions."""
+    current = _current_values(engine, values)
+    joined = values.join(current, on=["series_code", "date"], how="left")
+    same = (
+        pl.col("cur_value").is_not_null()
+        & pl.col("value").eq_missing(pl.col("cur_value"))
+        & pl.col("low").eq_missing(pl.col("cur_low"))
+        & pl.col("high").eq_missing(pl.col("cur_high"))
+    )
+    return joined.filter(~same).select(values.columns)
+
+
+def _without_corrected(engine: Engine, values: pl.DataFrame) -> tuple[pl.DataFrame, int]:
+    """Drop (series, date) pairs whose current value is an editor's correction: a recomputed
+    value must not silently undo a logged judgement (correct the value again to change it)."""
+    obs = m.SeriesObservation.__table__
+    pub = m.Publication.__table__
+    ov = m.Override.__table__
+    if values.height == 0:
+        return values, 0
+    stmt = (
+        select(obs.c.series_code, obs.c.date)
+        .select_from(obs.join(pub, pub.c.id == obs.c.publication_id))
+        .where(
+            obs.c.superseded_at.is_(None),
+            pub.c.kind == "correction",
+            pub.c.run_id.is_(None),
+            obs.c.date >= values["date"].min(),
+            obs.c.date <= values["date"].max(),
+        )
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(stmt).all()
+        if not rows:
+            return values, 0
+        overridden = {
+            r[0]
+            for r in conn.execute(
+                select(ov.c.target_id).where(
+                    ov.c.target == "assessment", ov.c.action == "set_value"
+                )
+            )
+        }
+    corrected = pl.DataFrame(
+        [r for r in rows if f"{r[0]}@{r[1].isoformat()}" in overridden],
+        schema={"series_code": pl.Utf8, "date": pl.Date},
+        orient="row",
+    )
+    kept = values.join(corrected, on=["series_code", "date"], how="anti")
+    return kept, values.height - kept.height
 
 
 def correct_value(
@@ -198,6 +309,11 @@ def correct_value(
     """An editor's correction of one published value: logged, then published as a new version."""
     from steelsage.store import get_observations
 
+    if not math.isfinite(value) or value <= 0:
+        raise PublishError(
+            f"更正值必须是正数，收到 {value} / the corrected value must be a positive number, "
+            f"got {value}"
+        )
     current = get_observations(engine, series_code, start=day, end=day)
     if current.height == 0:
         raise PublishError(
@@ -205,6 +321,7 @@ def correct_value(
             f"no published value for {series_code} on {day} to correct"
         )
     old = current.row(0, named=True)
+    release = _release_of_current(engine, series_code, day)
     row = {
         "series_code": [series_code],
         "date": [day],
@@ -243,10 +360,25 @@ def correct_value(
         )
         info = publish_values(
             conn,
-            release=f"assessments:{day.isoformat()}",
+            release=release,
             kind="correction",
             values=values,
             who=who,
             note=why,
         )
     return info.model_dump(mode="json")
+
+
+def _release_of_current(engine: Engine, series_code: str, day: date) -> str:
+    """The release holding the current value (``assessments:DATE`` for assessments, the
+    import's release for external or indicator series)."""
+    obs = m.SeriesObservation.__table__
+    pub = m.Publication.__table__
+    stmt = (
+        select(pub.c.release)
+        .select_from(obs.join(pub, pub.c.id == obs.c.publication_id))
+        .where(obs.c.series_code == series_code, obs.c.date == day, obs.c.superseded_at.is_(None))
+    )
+    with engine.connect() as conn:
+        release = conn.execute(stmt).scalar()
+    return release or f"assessments:{day.isoformat()}"

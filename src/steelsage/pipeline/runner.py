@@ -58,11 +58,37 @@ def _fingerprint(engine: Engine, start: date | None, end: date | None) -> str:
     std = m.StandardizedReport.__table__
     flags = m.Flag.__table__
     ov = m.Override.__table__
+    src = m.Source.__table__
+    cov = m.SourceCoverage.__table__
     with engine.connect() as conn:
         n_std, max_std = conn.execute(select(func.count(), func.max(std.c.submission_id))).one()
         n_reviewed = conn.execute(select(func.count()).where(flags.c.status != "open")).scalar()
         max_override = conn.execute(select(func.max(ov.c.id))).scalar()
-    payload = [n_std, max_std, n_reviewed, max_override, str(start), str(end), METHOD_VERSION]
+        # Source weights, types and activity feed stages 2, 6 and 7: a changed sample
+        # library must not leave a stale run standing.
+        sources = conn.execute(
+            select(src.c.code, src.c.type, src.c.credibility_weight, src.c.active).order_by(
+                src.c.code
+            )
+        ).all()
+        coverage = conn.execute(
+            select(cov.c.source_code, cov.c.series_code).order_by(
+                cov.c.source_code, cov.c.series_code
+            )
+        ).all()
+    library = hashlib.sha256(
+        json.dumps([[list(r) for r in sources], [list(r) for r in coverage]]).encode()
+    ).hexdigest()
+    payload = [
+        n_std,
+        max_std,
+        n_reviewed,
+        max_override,
+        library,
+        str(start),
+        str(end),
+        METHOD_VERSION,
+    ]
     return hashlib.sha256(json.dumps(payload).encode()).hexdigest()
 
 
@@ -352,19 +378,23 @@ def _registry(engine: Engine) -> pl.DataFrame:
 
 
 def _persist_flags(conn: Connection, out: StageResult, run_id: int, reports: pl.DataFrame) -> None:
-    """Replace open outlier flags of these reports; reviewed flags stay as they are."""
+    """Replace open outlier flags of these reports; reviewed flags stay as they are.
+
+    The run covers the dates of ``reports``, so flags and exclusions are replaced in that date
+    window (not by submission-id range: ids of a later import can be older dates).
+    """
     flags = m.Flag.__table__
     std = m.StandardizedReport.__table__
-    ids = reports["submission_id"]
-    lo, hi = (ids.min(), ids.max()) if ids.len() else (None, None)
+    dates = reports["date"]
+    lo, hi = (dates.min(), dates.max()) if dates.len() else (None, None)
     if lo is not None:
         conn.execute(
             delete(flags).where(
                 and_(
                     flags.c.stage == "outliers",
                     flags.c.status == "open",
-                    flags.c.submission_id >= lo,
-                    flags.c.submission_id <= hi,
+                    flags.c.date >= lo,
+                    flags.c.date <= hi,
                 )
             )
         )
@@ -395,11 +425,7 @@ def _persist_flags(conn: Connection, out: StageResult, run_id: int, reports: pl.
     bulk_insert(conn, flags, rows)
     # Mark exclusions set-based: clear the range, then set the excluded ids.
     if lo is not None:
-        conn.execute(
-            update(std)
-            .where(std.c.submission_id >= lo, std.c.submission_id <= hi)
-            .values(excluded=False)
-        )
+        conn.execute(update(std).where(std.c.date >= lo, std.c.date <= hi).values(excluded=False))
         excluded = out.kept.filter(pl.col("excluded"))["submission_id"].to_list()
         for i in range(0, len(excluded), 5000):
             chunk = excluded[i : i + 5000]
@@ -458,10 +484,14 @@ def _assessment_rows(comp: pl.DataFrame, index_values: pl.DataFrame, run_id: int
 
 
 def _stored_index_bases(engine: Engine, defs: list) -> dict[str, dict[str, float]]:
-    """Base-date mids of each stored index's member series, read from publications, so an
-    incremental run continues the index instead of re-basing it on its own first day."""
+    """Base-date mids of each stored index's member series, read from publications (else
+    from the latest complete run that assessed the base date, when nothing was published
+    yet), so an incremental run continues the index instead of re-basing it on its own first
+    day."""
     idx = m.IndexDef.__table__
     obs = m.SeriesObservation.__table__
+    a = m.Assessment.__table__
+    runs = m.PipelineRun.__table__
     bases: dict[str, dict[str, float]] = {}
     with engine.connect() as conn:
         stored = dict(conn.execute(select(idx.c.code, idx.c.base_date)).all())
@@ -474,6 +504,18 @@ def _stored_index_bases(engine: Engine, defs: list) -> dict[str, dict[str, float
                     obs.c.date == base_date, obs.c.superseded_at.is_(None)
                 )
             ).all()
+            if not rows:
+                last_run = (
+                    select(func.max(a.c.run_id))
+                    .select_from(a.join(runs, runs.c.id == a.c.run_id))
+                    .where(a.c.date == base_date, runs.c.status == "complete")
+                    .scalar_subquery()
+                )
+                rows = conn.execute(
+                    select(a.c.series_code, a.c.mid).where(
+                        a.c.date == base_date, a.c.run_id == last_run
+                    )
+                ).all()
             members = {
                 code: value
                 for code, value in rows
