@@ -29,6 +29,7 @@ flags_app = typer.Typer(help="标记与人工复核 / flags and editor overrides
 sources_app = typer.Typer(help="样本库 / the sample library of sources", no_args_is_help=True)
 external_app = typer.Typer(help="外部数据 / external indicator series", no_args_is_help=True)
 db_app = typer.Typer(help="数据库 / database schema", no_args_is_help=True)
+fx_app = typer.Typer(help="汇率 / FX rates used by standardization", no_args_is_help=True)
 for sub, name in [
     (demo_app, "demo"),
     (pipeline_app, "pipeline"),
@@ -38,6 +39,7 @@ for sub, name in [
     (sources_app, "sources"),
     (external_app, "external"),
     (db_app, "db"),
+    (fx_app, "fx"),
 ]:
     app.add_typer(sub, name=name)
 
@@ -722,6 +724,30 @@ def external_import(
             f"{result['file']}: {result['status']} — {result['series']} series, "
             f"{result['accepted']:,} values, {result['rejected']} rejected"
         )
+
+
+@fx_app.command("import")
+def fx_import(
+    file: Annotated[Path, typer.Argument(help="CSV: date, pair, rate（如 USDCNY）")],
+    who: WhoOpt = "cli",
+    as_json: JsonOpt = False,
+) -> None:
+    """导入汇率 / load FX rates (date, pair, rate); later rows replace earlier ones."""
+    from steelsage.pipeline.external import ExternalImportError, import_fx_rates
+
+    try:
+        result = import_fx_rates(_engine(), file, who=who)
+    except ExternalImportError as exc:
+        _fail(str(exc))
+        return
+    if as_json:
+        _print_json(result)
+    else:
+        console.print(
+            f"汇率 FX: {result['accepted']} 接受 accepted, {result['rejected']} 拒绝 rejected"
+        )
+        for r in result["rejects"][:20]:
+            console.print(f"  row {r['row']}: {r['message']}")
 
 
 @db_app.command("upgrade")

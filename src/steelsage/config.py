@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -38,6 +40,14 @@ class Settings(BaseSettings):
     @property
     def export_dir(self) -> Path:
         return self.data_dir / "exports"
+
+
+MARKET_TZ = ZoneInfo("Asia/Shanghai")
+
+
+def market_today() -> date:
+    """Today's date in the market's time zone (Beijing), whatever the server's zone is."""
+    return datetime.now(MARKET_TZ).date()
 
 
 @lru_cache(maxsize=1)

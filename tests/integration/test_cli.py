@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -56,6 +57,7 @@ COVERED = {
     "sources import",
     "external import",
     "db upgrade",
+    "fx import",
 }
 
 Invoke = Callable[..., Result]
@@ -498,6 +500,26 @@ def test_external_import_of_a_bad_file_keeps_its_rejects(empty, tmp_path: Path):
     header_only = tmp_path / "wrong.csv"
     header_only.write_text("code,value\nA,1\n")
     assert "missing columns" in _text(invoke("external", "import", str(header_only), code=1))
+
+
+def test_fx_import_replaces_rates_and_lists_bad_rows(empty, tmp_path: Path):
+    invoke, engine = empty
+    path = tmp_path / "fx.csv"
+    path.write_text(
+        "date,pair,rate\n2026-11-24,USDCNY,7.10\n2026-11-25,usdcny,7.11\n"
+        "bad,USDCNY,7\n2026-11-26,USDCNY,-1\n2026-11-27,USD,7.2\n"
+    )
+    result = as_json(invoke("fx", "import", str(path), "--json"))
+    assert (result["accepted"], result["rejected"]) == (2, 3)
+    assert [r["row"] for r in result["rejects"]] == [3, 4, 5]
+    path.write_text("date,pair,rate\n2026-11-24,USDCNY,7.20\n")
+    assert as_json(invoke("fx", "import", str(path), "--json"))["accepted"] == 1
+    with engine.connect() as conn:
+        rates = dict(conn.execute(select(m.FxRate.date, m.FxRate.rate)).all())
+    assert rates == {date(2026, 11, 24): 7.20, date(2026, 11, 25): 7.11}
+    assert "not found" in _text(invoke("fx", "import", str(tmp_path / "none.csv"), code=1))
+    path.write_text("day,rate\n2026-11-24,7\n")
+    assert "missing columns" in _text(invoke("fx", "import", str(path), code=1))
 
 
 def test_db_upgrade_and_an_unreachable_database(cli, sqlite_engine: Engine):

@@ -370,8 +370,10 @@ def test_a_crash_halfway_leaves_only_the_failed_batch(
 
     monkeypatch.setattr(importer.StandardizeStage, "run", crash)
     started = datetime.now().replace(microsecond=0)
-    with pytest.raises(RuntimeError, match="disk on fire"):
-        import_paths(registered, [DATA / "good.csv"], today=TODAY)
+    summary = import_paths(registered, [DATA / "good.csv"], today=TODAY)
+    (outcome,) = summary.files
+    assert (outcome.status, outcome.reason) == ("failed", "internal_error")
+    assert "disk on fire" in outcome.error and "good.csv" in outcome.error
 
     (batch,) = batches(registered)
     assert batch["status"] == "failed"

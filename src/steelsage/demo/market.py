@@ -10,6 +10,7 @@ import numpy as np
 import polars as pl
 
 from steelsage.catalog import Catalog, load_catalog
+from steelsage.config import market_today
 from steelsage.demo.calendar import in_lull, trading_days
 from steelsage.demo.errors import plant_errors
 from steelsage.demo.indicators import build_indicators
@@ -24,7 +25,7 @@ from steelsage.demo.universe import Universe
 class DemoConfig:
     """What to generate. ``series`` restricts the market to some assessment series."""
 
-    end: date = field(default_factory=date.today)
+    end: date = field(default_factory=market_today)
     years: float = 3.0
     seed: int = 20261125
     reports_per_day: tuple[int, int] = (5, 40)

@@ -8,6 +8,7 @@ import polars as pl
 from sqlalchemy import Engine, select
 
 from steelsage.catalog import Catalog, load_catalog
+from steelsage.config import market_today
 from steelsage.pipeline.base import RunContext
 from steelsage.store import models as m
 
@@ -44,5 +45,5 @@ def build_context(
         engine=engine,
         fx_rates=load_fx_rates(engine),
         sources=load_sources(engine),
-        today=today or date.today(),
+        today=today or market_today(),
     )

@@ -7,7 +7,6 @@ The World Bank Pink Sheet subset ships with the package (CC BY 4.0); its rows be
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
 from importlib import resources
 from pathlib import Path
 
@@ -16,8 +15,9 @@ from sqlalchemy import Engine, insert, select, update
 
 from steelsage.catalog import Catalog, load_catalog
 from steelsage.pipeline import reasons
-from steelsage.store import bulk_insert, publish_values, upsert_series
+from steelsage.store import audit, bulk_insert, publish_values, upsert_series
 from steelsage.store import models as m
+from steelsage.store.schemas import utc_now
 
 WB_SOURCE = "World Bank Commodity Price Data (The Pink Sheet), monthly"
 WB_LICENCE = (
@@ -140,7 +140,7 @@ def import_series_file(
             "rejects": [],
         }
     good, bad = _validate(frame)
-    now = datetime.now().replace(microsecond=0)
+    now = utc_now().replace(microsecond=0)
     with engine.begin() as conn:
         batch_id = conn.execute(
             insert(batches).values(
@@ -295,3 +295,59 @@ def publish_indicators(
             who=who,
         )
     return {"series": len(codes), "values": info.n_values if info else 0}
+
+
+def import_fx_rates(engine: Engine, path: Path, *, who: str = "system") -> dict:
+    """Load FX rates (CSV: ``date, pair, rate``, e.g. ``2026-11-24,USDCNY,7.1012``).
+
+    Rows replace the stored rate for the same date and pair; bad rows are listed, not stored.
+    """
+    if not path.is_file():
+        raise ExternalImportError(f"{path}: 文件不存在 / file not found")
+    try:
+        frame = pl.read_csv(path, infer_schema=False)
+    except Exception as exc:  # polars raises several error types for malformed CSV
+        raise ExternalImportError(f"{path}: 无法解析 CSV / cannot parse CSV: {exc}") from exc
+    missing = [c for c in ("date", "pair", "rate") if c not in frame.columns]
+    if missing:
+        raise ExternalImportError(
+            f"{path}: 缺少列 {missing} / missing columns {missing}; expected date, pair, rate"
+        )
+    typed = frame.with_row_index("row", offset=1).with_columns(
+        pl.col("date").str.strip_chars().str.to_date("%Y-%m-%d", strict=False).alias("d"),
+        pl.col("pair").str.strip_chars().str.to_uppercase().alias("p"),
+        pl.col("rate").str.strip_chars().cast(pl.Float64, strict=False).alias("r"),
+    )
+    ok = (
+        pl.col("d").is_not_null()
+        & pl.col("p").str.contains(r"^[A-Z]{6}$").fill_null(False)
+        & pl.col("r").is_finite().fill_null(False)
+        & (pl.col("r") > 0)
+    )
+    good = typed.filter(ok).unique(["d", "p"], keep="last")
+    bad = typed.filter(~ok)
+    table = m.FxRate.__table__
+    with engine.begin() as conn:
+        for (pair,), part in good.group_by(["p"]):
+            days = part["d"].to_list()
+            for i in range(0, len(days), 5000):
+                conn.execute(
+                    table.delete().where(table.c.pair == pair, table.c.date.in_(days[i : i + 5000]))
+                )
+        bulk_insert(
+            conn,
+            table,
+            good.select(
+                pl.col("d").alias("date"), pl.col("p").alias("pair"), pl.col("r").alias("rate")
+            ),
+        )
+        audit(conn, who, "fx.import", "fx_rates", None, {"file": str(path), "rows": good.height})
+    return {
+        "file": str(path),
+        "accepted": good.height,
+        "rejected": bad.height,
+        "rejects": [
+            {"row": r["row"], "message": "日期、币对或汇率无效 / bad date, pair or rate"}
+            for r in bad.head(100).iter_rows(named=True)
+        ],
+    }

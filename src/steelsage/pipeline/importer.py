@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import shutil
 import time
 from dataclasses import asdict, dataclass, field
@@ -27,6 +28,9 @@ from steelsage.pipeline.standardize import StandardizeStage
 from steelsage.pipeline.verify import VerifyStage
 from steelsage.store import bulk_insert
 from steelsage.store import models as m
+from steelsage.store.schemas import utc_now
+
+logger = logging.getLogger(__name__)
 
 RAW_COLUMNS = [
     "report_id",
@@ -87,7 +91,7 @@ class ImportSummary:
 
 
 def _now() -> datetime:
-    return datetime.now().replace(microsecond=0)
+    return utc_now().replace(microsecond=0)
 
 
 def _sha256(path: Path) -> str:
@@ -520,8 +524,20 @@ def _import_one(
             file=name, status="failed", batch_id=batch_id, reason=exc.reason, error=exc.message
         )
     except Exception as exc:  # a crash halfway: the file's transaction was rolled back
-        _fail_batch(engine, batch_id, f"{type(exc).__name__}: {exc}")
-        raise
+        detail = f"{type(exc).__name__}: {exc}"
+        _fail_batch(engine, batch_id, detail)
+        logger.exception("import of %s failed", name)
+        return FileOutcome(
+            file=name,
+            status="failed",
+            batch_id=batch_id,
+            reason="internal_error",
+            error=(
+                f"{name}: 导入中途出错，该文件未写入任何数据，可修复后重新导入（{detail}）/ "
+                f"the import failed halfway; nothing from this file was stored and it can be "
+                f"imported again ({detail})"
+            ),
+        )
     outcome.seconds = time.perf_counter() - t0
     return outcome
 

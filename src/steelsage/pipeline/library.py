@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-from datetime import datetime
 from pathlib import Path
 
 import polars as pl
@@ -13,6 +12,7 @@ from steelsage.pipeline.context import build_context
 from steelsage.pipeline.sample_library import SampleLibraryStage, load_sources_file
 from steelsage.store import audit, bulk_insert
 from steelsage.store import models as m
+from steelsage.store.schemas import utc_now
 
 SOURCE_COLUMNS = ["code", "name", "type", "region_code", "credibility_weight", "active"]
 
@@ -22,7 +22,7 @@ def register_sources(engine: Engine, frame: pl.DataFrame, *, who: str = "system"
     ctx = build_context(engine)
     result = SampleLibraryStage().run(frame, ctx)
     kept = result.kept
-    now = datetime.now().replace(microsecond=0)
+    now = utc_now().replace(microsecond=0)
     src = m.Source.__table__
     cov = m.SourceCoverage.__table__
     with engine.begin() as conn:

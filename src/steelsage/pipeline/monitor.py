@@ -25,6 +25,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Engine, Integer, and_, cast, func, select
 
+from steelsage.config import market_today
 from steelsage.store import models as m
 
 GAP_TRADING_DAYS = 5
@@ -60,7 +61,7 @@ def build_monitor_report(
     """The monitoring report as plain JSON-ready data (see the module docstring)."""
     if days < 1:
         raise ValueError(f"days 必须为正数 / days must be positive, got {days}")
-    today = today or date.today()
+    today = today or market_today()
     recent_start = today - timedelta(days=RECENT_DAYS - 1)
     prev_start = recent_start - timedelta(days=days)
     with engine.connect() as conn:

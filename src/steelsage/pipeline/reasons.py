@@ -93,6 +93,13 @@ _ALL: tuple[Reason, ...] = (
         "has more fields than the header or is too long",
     ),
     _r("file_too_large", "reject", "文件超过大小上限", "is larger than the size limit"),
+    _r("missing_file", "reject", "文件不存在或不是普通文件", "does not exist or is not a file"),
+    _r(
+        "internal_error",
+        "reject",
+        "导入中途出错，未写入任何数据",
+        "failed halfway through; nothing was stored",
+    ),
     _r("bad_format", "reject", "格式无法解析", "cannot be parsed"),
     # sample library (stage 2)
     _r("duplicate_source", "reject", "来源代码重复", "is a source code listed more than once"),

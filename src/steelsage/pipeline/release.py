@@ -16,11 +16,12 @@ import polars as pl
 from sqlalchemy import Engine, select
 
 from steelsage.catalog import Catalog, load_catalog
+from steelsage.config import MARKET_TZ
 from steelsage.pipeline.context import build_context
 from steelsage.store import audit, publish_values, record_override, upsert_series
 from steelsage.store import models as m
 
-PUBLISH_TIME = time(17, 30)
+PUBLISH_TIME = time(17, 30, tzinfo=MARKET_TZ)  # the store keeps it as naive UTC (09:30)
 
 
 class PublishError(RuntimeError):

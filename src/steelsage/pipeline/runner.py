@@ -28,6 +28,7 @@ from steelsage.pipeline.sample_library import SampleLibraryStage
 from steelsage.pipeline.survey import MarketSurveyStage
 from steelsage.store import bulk_insert
 from steelsage.store import models as m
+from steelsage.store.schemas import utc_now
 
 METHOD_VERSION = "2026.11-1"
 HISTORY_DAYS = 45
@@ -51,7 +52,7 @@ class RunSummary:
 
 
 def _now() -> datetime:
-    return datetime.now().replace(microsecond=0)
+    return utc_now().replace(microsecond=0)
 
 
 def _fingerprint(engine: Engine, start: date | None, end: date | None) -> str:
