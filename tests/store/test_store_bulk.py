@@ -115,3 +115,37 @@ def test_bulk_insert_stores_zone_aware_timestamps_as_utc(engine: Engine) -> None
         bulk_insert(conn, log, frame)
     with engine.connect() as conn:
         assert conn.execute(select(log.c.at)).scalar_one() == datetime(2026, 3, 2, 9, 0)
+
+
+def _index_names(engine, table: str) -> set[str]:  # type: ignore[no-untyped-def]
+    from sqlalchemy import inspect
+
+    return {ix["name"] for ix in inspect(engine).get_indexes(table)}
+
+
+def test_bulk_load_rebuilds_indexes_and_rolls_back_with_them(sqlite_engine, monkeypatch):
+    from steelsage.store import bulk
+    from steelsage.store import models as mm
+
+    monkeypatch.setattr(bulk, "BULK_LOAD_MIN_ROWS", 1)
+    table = mm.FxRate.__table__
+    std = mm.StandardizedReport.__table__
+    before = _index_names(sqlite_engine, "standardized_reports")
+    assert {"ix_std_date", "ix_std_series_date"} <= before
+
+    with sqlite_engine.begin() as conn, bulk.bulk_load(conn, [std], 10):
+        assert _index_names(conn, "standardized_reports") == set()
+        bulk.bulk_insert(
+            conn,
+            table,
+            pl.DataFrame({"date": [date(2026, 1, 5)], "pair": ["USDCNY"], "rate": [7.1]}),
+        )
+    assert _index_names(sqlite_engine, "standardized_reports") == before
+
+    with (
+        pytest.raises(RuntimeError),
+        sqlite_engine.begin() as conn,
+        bulk.bulk_load(conn, [std], 10),
+    ):
+        raise RuntimeError("crash while loading")
+    assert _index_names(sqlite_engine, "standardized_reports") == before

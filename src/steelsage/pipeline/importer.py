@@ -12,6 +12,7 @@ import json
 import logging
 import shutil
 import time
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -23,33 +24,19 @@ from steelsage.catalog import Catalog
 from steelsage.config import get_settings
 from steelsage.pipeline.base import RunContext
 from steelsage.pipeline.context import build_context
-from steelsage.pipeline.ingest import ImportFileError, read_reports
+from steelsage.pipeline.ingest import VALUE_COLUMNS, ImportFileError, read_reports
 from steelsage.pipeline.standardize import StandardizeStage
 from steelsage.pipeline.verify import VerifyStage
 from steelsage.store import bulk_insert
 from steelsage.store import models as m
+from steelsage.store.bulk import bulk_load
 from steelsage.store.schemas import utc_now
 
 logger = logging.getLogger(__name__)
 
-RAW_COLUMNS = [
-    "report_id",
-    "source",
-    "product",
-    "spec",
-    "region",
-    "price",
-    "low",
-    "high",
-    "unit",
-    "tax_basis",
-    "weight_basis",
-    "delivery",
-    "volume",
-    "data_type",
-    "time",
-]
+RAW_COLUMNS = list(VALUE_COLUMNS)
 MAX_REJECTS_LISTED = 1000
+BULK_TABLES = [m.RawSubmission.__table__, m.StandardizedReport.__table__]
 
 
 @dataclass
@@ -275,12 +262,21 @@ def _standardized_rows(std: pl.DataFrame, batch_id: int) -> pl.DataFrame:
     )
 
 
-def _flag_rows(flagged: pl.DataFrame, batch_id: int, stage: str, created: datetime) -> pl.DataFrame:
+def flag_rows(
+    flagged: pl.DataFrame,
+    *,
+    stage: str,
+    created: datetime,
+    batch_id: int | None = None,
+    run_id: int | None = None,
+) -> pl.DataFrame:
+    """Rows for the ``flags`` table from a frame carrying the flag columns."""
     if flagged.height == 0:
         return pl.DataFrame()
     return flagged.select(
         pl.col("submission_id").cast(pl.Int64),
         pl.lit(batch_id, dtype=pl.Int64).alias("batch_id"),
+        pl.lit(run_id, dtype=pl.Int64).alias("run_id"),
         pl.lit(stage).alias("stage"),
         pl.col("series_code"),
         pl.col("date"),
@@ -325,7 +321,7 @@ def ingest_frame(
     created = started
     outcome = FileOutcome(file=file_name, status="imported", batch_id=batch_id)
     stats: list[dict] = []
-    with engine.begin() as conn:
+    with engine.begin() as conn, ExitStack() as loading:
         _lock_for_ids(conn)
         t0 = time.perf_counter()
         new, dup_rejects = _split_duplicates(conn, frame)
@@ -334,6 +330,7 @@ def ingest_frame(
             (pl.int_range(1, new.height + 1, dtype=pl.Int64) + int(max_id)).alias("submission_id"),
             pl.lit(batch_id, dtype=pl.Int64).alias("batch_id"),
         )
+        loading.enter_context(bulk_load(conn, BULK_TABLES, new.height))
         raw_cols = ["submission_id", "batch_id", "row_number", "row_hash", *RAW_COLUMNS]
         raw = new.select([c for c in raw_cols if c in new.columns]).rename({"submission_id": "id"})
         bulk_insert(
@@ -395,10 +392,13 @@ def ingest_frame(
         bulk_insert(conn, m.Reject.__table__, rejects)
         std_rows = _standardized_rows(standardized.kept, batch_id)
         bulk_insert(conn, m.StandardizedReport.__table__, std_rows)
+        loading.close()  # rebuild the indexes dropped for a large load
         bulk_insert(
             conn,
             m.Flag.__table__,
-            _flag_rows(standardized.flagged, batch_id, "standardize", created),
+            flag_rows(
+                standardized.flagged, stage="standardize", created=created, batch_id=batch_id
+            ),
         )
 
         outcome.accepted = standardized.kept.height - standardized.flagged.height

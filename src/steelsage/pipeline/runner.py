@@ -22,6 +22,7 @@ from steelsage.catalog import Catalog
 from steelsage.pipeline.base import RunContext, StageResult
 from steelsage.pipeline.compile import CompileStage, compile_indices
 from steelsage.pipeline.context import build_context
+from steelsage.pipeline.importer import flag_rows
 from steelsage.pipeline.indices import load_index_defs
 from steelsage.pipeline.outliers import OutlierStage
 from steelsage.pipeline.sample_library import SampleLibraryStage
@@ -32,6 +33,7 @@ from steelsage.store.schemas import utc_now
 
 METHOD_VERSION = "2026.11-1"
 HISTORY_DAYS = 45
+LOAD_CHUNK = 100_000
 
 Progress = Callable[[str], None]
 
@@ -141,13 +143,18 @@ def load_standardized(engine: Engine, start: date | None, end: date | None) -> p
     if end:
         stmt = stmt.where(std.c.date <= end)
     with engine.connect() as conn:
-        rows = conn.execute(stmt).all()
+        # Build the frame chunk by chunk: a million Row objects at once would cost ~1 GB.
+        result = conn.execution_options(stream_results=True, yield_per=LOAD_CHUNK).execute(stmt)
+        parts = [
+            pl.DataFrame(chunk, schema=STD_SCHEMA, orient="row")
+            for chunk in result.partitions(LOAD_CHUNK)
+        ]
         flags = m.Flag.__table__
         fstmt = select(flags.c.submission_id, flags.c.reason, flags.c.message, flags.c.score).where(
             flags.c.stage == "standardize"
         )
         flag_rows = conn.execute(fstmt).all()
-    frame = pl.DataFrame(rows, schema=STD_SCHEMA, orient="row")
+    frame = pl.concat(parts) if parts else pl.DataFrame(schema=STD_SCHEMA)
     range_flags = pl.DataFrame(
         flag_rows,
         schema={
@@ -411,26 +418,23 @@ def _persist_flags(conn: Connection, out: StageResult, run_id: int, reports: pl.
     new_flags = out.flagged.filter(
         ~pl.col("submission_id").is_in(list(reviewed)) & (pl.col("flag_reason") != "out_of_range")
     )
-    rows = new_flags.select(
-        pl.col("submission_id").cast(pl.Int64),
-        pl.lit(run_id, dtype=pl.Int64).alias("run_id"),
-        pl.lit("outliers").alias("stage"),
-        pl.col("series_code"),
-        pl.col("date"),
-        pl.col("flag_reason").alias("reason"),
-        pl.col("flag_message").alias("message"),
-        pl.col("flag_score").cast(pl.Float64).alias("score"),
-        pl.lit("open").alias("status"),
-        pl.lit(created, dtype=pl.Datetime("us")).alias("created_at"),
-    )
+    rows = flag_rows(new_flags, stage="outliers", created=created, run_id=run_id)
     bulk_insert(conn, flags, rows)
-    # Mark exclusions set-based: clear the range, then set the excluded ids.
+    # Write only the exclusions that changed (a full rewrite of 1M rows costs seconds).
     if lo is not None:
-        conn.execute(update(std).where(std.c.date >= lo, std.c.date <= hi).values(excluded=False))
-        excluded = out.kept.filter(pl.col("excluded"))["submission_id"].to_list()
-        for i in range(0, len(excluded), 5000):
-            chunk = excluded[i : i + 5000]
-            conn.execute(update(std).where(std.c.submission_id.in_(chunk)).values(excluded=True))
+        before = reports.select("submission_id", pl.col("excluded").fill_null(False).alias("_old"))
+        changed = (
+            out.kept.select("submission_id", pl.col("excluded").fill_null(False))
+            .join(before, on="submission_id", how="left")
+            .filter(pl.col("_old").is_null() | (pl.col("excluded") != pl.col("_old")))
+        )
+        for value in (True, False):
+            ids = changed.filter(pl.col("excluded") == value)["submission_id"].to_list()
+            for i in range(0, len(ids), 5000):
+                chunk = ids[i : i + 5000]
+                conn.execute(
+                    update(std).where(std.c.submission_id.in_(chunk)).values(excluded=value)
+                )
 
 
 def _assessment_rows(comp: pl.DataFrame, index_values: pl.DataFrame, run_id: int) -> pl.DataFrame:

@@ -87,7 +87,8 @@ class RawSubmission(Base):
 
     __tablename__ = "raw_submissions"
     __table_args__ = (
-        UniqueConstraint("row_hash", name="uq_raw_row_hash"),
+        # A unique index, not a table constraint, so bulk loads can rebuild it (SQLite).
+        Index("uq_raw_row_hash", "row_hash", unique=True),
         Index("ix_raw_batch_row", "batch_id", "row_number"),
     )
 

@@ -280,8 +280,8 @@ def upgrade() -> None:
             ["import_batches.id"],
         ),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("row_hash", name="uq_raw_row_hash"),
     )
+    op.create_index("uq_raw_row_hash", "raw_submissions", ["row_hash"], unique=True)
     op.create_index("ix_raw_batch_row", "raw_submissions", ["batch_id", "row_number"], unique=False)
     op.create_index(
         op.f("ix_raw_submissions_report_id"), "raw_submissions", ["report_id"], unique=False
