@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from steelsage.catalog import Catalog
 from steelsage.config import get_settings
-from steelsage.pipeline.base import RunContext
+from steelsage.pipeline.base import RunContext, StageResult
 from steelsage.pipeline.context import build_context
 from steelsage.pipeline.ingest import VALUE_COLUMNS, ImportFileError, read_reports
 from steelsage.pipeline.standardize import StandardizeStage
@@ -305,6 +305,62 @@ def _record_stage_stats(
         conn.execute(insert(m.StageStat.__table__).values(run_id=run_id, seq=seq, **row))
 
 
+CHUNK_ROWS = 250_000
+
+
+def _concat(frames: list[pl.DataFrame]) -> pl.DataFrame:
+    frames = [f for f in frames if f.height]
+    return pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame()
+
+
+def _source_chunks(frame: pl.DataFrame) -> list[pl.DataFrame]:
+    """Split into about CHUNK_ROWS-row parts; all rows of one source land in one part."""
+    n_parts = max(1, -(-frame.height // CHUNK_ROWS))
+    if n_parts == 1:
+        return [frame]
+    bucket = pl.col("source").fill_null("").str.to_lowercase().hash(seed=0) % n_parts
+    return [
+        part.drop("_bucket")
+        for part in frame.with_columns(bucket.alias("_bucket")).partition_by(
+            "_bucket", maintain_order=True
+        )
+    ]
+
+
+@dataclass
+class _ChunkTotals:
+    """Stage statistics summed over chunks."""
+
+    rows: dict[str, dict] = field(default_factory=dict)
+    n_kept: int = 0
+    n_flagged: int = 0
+    standardized: list[pl.DataFrame] = field(default_factory=list)
+
+    def add(self, stage: str, n_in: int, result: StageResult, seconds: float) -> None:
+        row = self.rows.setdefault(
+            stage,
+            {
+                "stage": stage,
+                "n_in": 0,
+                "n_kept": 0,
+                "n_rejected": 0,
+                "n_flagged": 0,
+                "seconds": 0.0,
+                "counters": {},
+            },
+        )
+        row["n_in"] += n_in
+        row["n_kept"] += result.kept.height
+        row["n_rejected"] += result.rejected.height
+        row["n_flagged"] += result.flagged.height
+        row["seconds"] += seconds
+        for key, value in result.counters.items():
+            row["counters"][key] = row["counters"].get(key, 0) + value
+
+    def stage_rows(self) -> list[dict]:
+        return list(self.rows.values())
+
+
 def ingest_frame(
     engine: Engine,
     frame: pl.DataFrame,
@@ -348,61 +404,56 @@ def ingest_frame(
             }
         )
 
-        t0 = time.perf_counter()
-        verified = VerifyStage().run(new, ctx)
-        stats.append(
-            {
-                "stage": "verify",
-                "n_in": new.height,
-                "n_kept": verified.kept.height,
-                "n_rejected": verified.rejected.height,
-                "n_flagged": 0,
-                "seconds": time.perf_counter() - t0,
-                "counters": verified.counters,
-            }
-        )
-        t0 = time.perf_counter()
-        standardized = StandardizeStage().run(verified.kept, ctx)
-        stats.append(
-            {
-                "stage": "standardize",
-                "n_in": verified.kept.height,
-                "n_kept": standardized.kept.height,
-                "n_rejected": standardized.rejected.height,
-                "n_flagged": standardized.flagged.height,
-                "seconds": time.perf_counter() - t0,
-                "counters": standardized.counters,
-            }
-        )
-
-        rejects = (
-            pl.concat(
+        # Verify, standardize and store in chunks that keep each source's rows together
+        # (every duplicate rule involves the source), so memory stays bounded on big files.
+        totals = _ChunkTotals()
+        reject_parts = [
+            _reject_rows(r, batch_id, file_name, created)
+            for r in (read_rej, dup_rejects)
+            if r.height
+        ]
+        bulk_insert(conn, m.Reject.__table__, _concat(reject_parts))
+        for part in _source_chunks(new):
+            t0 = time.perf_counter()
+            verified = VerifyStage().run(part, ctx)
+            totals.add("verify", part.height, verified, time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            standardized = StandardizeStage().run(verified.kept, ctx)
+            totals.add("standardize", verified.kept.height, standardized, time.perf_counter() - t0)
+            chunk_rejects = _concat(
                 [
                     _reject_rows(r, batch_id, file_name, created)
-                    for r in (read_rej, dup_rejects, verified.rejected, standardized.rejected)
+                    for r in (verified.rejected, standardized.rejected)
                     if r.height
-                ],
-                how="diagonal_relaxed",
+                ]
             )
-            if any(
-                r.height for r in (read_rej, dup_rejects, verified.rejected, standardized.rejected)
+            bulk_insert(conn, m.Reject.__table__, chunk_rejects)
+            reject_parts.append(
+                chunk_rejects.drop("raw") if chunk_rejects.height else chunk_rejects
             )
-            else pl.DataFrame()
-        )
-        bulk_insert(conn, m.Reject.__table__, rejects)
-        std_rows = _standardized_rows(standardized.kept, batch_id)
-        bulk_insert(conn, m.StandardizedReport.__table__, std_rows)
+            bulk_insert(
+                conn,
+                m.StandardizedReport.__table__,
+                _standardized_rows(standardized.kept, batch_id),
+            )
+            bulk_insert(
+                conn,
+                m.Flag.__table__,
+                flag_rows(
+                    standardized.flagged, stage="standardize", created=created, batch_id=batch_id
+                ),
+            )
+            totals.n_kept += standardized.kept.height
+            totals.n_flagged += standardized.flagged.height
+            if keep_standardized:
+                totals.standardized.append(standardized.kept)
+            del verified, standardized
         loading.close()  # rebuild the indexes dropped for a large load
-        bulk_insert(
-            conn,
-            m.Flag.__table__,
-            flag_rows(
-                standardized.flagged, stage="standardize", created=created, batch_id=batch_id
-            ),
-        )
+        stats.extend(totals.stage_rows())
+        rejects = _concat(reject_parts)
 
-        outcome.accepted = standardized.kept.height - standardized.flagged.height
-        outcome.flagged = standardized.flagged.height
+        outcome.accepted = totals.n_kept - totals.n_flagged
+        outcome.flagged = totals.n_flagged
         # Every `duplicate` counts as a duplicate, whether the importer saw the row hash
         # before or verification found the report id repeated within the file.
         n_dup = int((rejects["reason"] == "duplicate").sum()) if rejects.height else 0
@@ -428,14 +479,14 @@ def ingest_frame(
                 status="complete",
                 finished_at=_now(),
                 n_rows=frame.height + read_rej.height,
-                n_accepted=standardized.kept.height,
+                n_accepted=totals.n_kept,
                 n_rejected=outcome.rejected,
                 n_duplicate=outcome.duplicates,
             )
         )
         _record_stage_stats(conn, "import", batch_id, stats, started)
     if keep_standardized:
-        outcome.standardized = standardized.kept
+        outcome.standardized = _concat(totals.standardized)
     return outcome
 
 
