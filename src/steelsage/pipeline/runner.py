@@ -143,12 +143,7 @@ def load_standardized(engine: Engine, start: date | None, end: date | None) -> p
     if end:
         stmt = stmt.where(std.c.date <= end)
     with engine.connect() as conn:
-        # Build the frame chunk by chunk: a million Row objects at once would cost ~1 GB.
-        result = conn.execution_options(stream_results=True, yield_per=LOAD_CHUNK).execute(stmt)
-        parts = [
-            pl.DataFrame(chunk, schema=STD_SCHEMA, orient="row")
-            for chunk in result.partitions(LOAD_CHUNK)
-        ]
+        parts = _fetch_frames(conn, stmt)
         flags = m.Flag.__table__
         fstmt = select(flags.c.submission_id, flags.c.reason, flags.c.message, flags.c.score).where(
             flags.c.stage == "standardize"
@@ -166,6 +161,35 @@ def load_standardized(engine: Engine, start: date | None, end: date | None) -> p
         orient="row",
     ).unique("submission_id", keep="first")
     return frame.join(range_flags, on="submission_id", how="left")
+
+
+def _fetch_frames(conn: Connection, stmt) -> list[pl.DataFrame]:  # type: ignore[no-untyped-def]
+    """Run ``stmt`` and build frames chunk by chunk (a million Row objects would cost ~1 GB).
+
+    On SQLite the driver's cursor is read directly and dates are parsed by Polars: the
+    ORM's per-value date conversion is the slowest part otherwise.
+    """
+    if conn.dialect.name != "sqlite":
+        result = conn.execution_options(stream_results=True, yield_per=LOAD_CHUNK).execute(stmt)
+        return [
+            pl.DataFrame(chunk, schema=STD_SCHEMA, orient="row")
+            for chunk in result.partitions(LOAD_CHUNK)
+        ]
+    sql = str(stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    text_schema = {**STD_SCHEMA, "date": pl.Utf8, "excluded": pl.Int64}
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    parts = []
+    try:
+        cursor.execute(sql)
+        while rows := cursor.fetchmany(LOAD_CHUNK):
+            parts.append(
+                pl.DataFrame(rows, schema=text_schema, orient="row").with_columns(
+                    pl.col("date").str.to_date("%Y-%m-%d"), pl.col("excluded").cast(pl.Boolean)
+                )
+            )
+    finally:
+        cursor.close()
+    return parts
 
 
 def enrich(frame: pl.DataFrame, ctx: RunContext) -> pl.DataFrame:
