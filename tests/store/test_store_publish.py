@@ -303,3 +303,41 @@ def test_value_inside_a_gap_is_added_without_superseding_neighbours(engine: Engi
         (DAYS[4], 3740, 1),
     ]
     assert get_observations(engine, "wire_rod.hangzhou", as_of=V1_AT).height == 2
+
+
+def test_publish_many_matches_one_call_per_release(engine: Engine) -> None:
+    from steelsage.store import publish_many
+
+    _register(engine, "a.x", "b.x")
+    mids = [3000.0, 3010.0, 3020.0, 3030.0, 3040.0]
+    frame = pl.concat([_values("a.x", mids), _values("b.x", [m + 5 for m in mids])])
+    by_day = [
+        (f"d:{d.isoformat()}", frame.filter(pl.col("date") == d), datetime(2026, 3, 2, 9, i))
+        for i, d in enumerate(DAYS[:4])
+    ]
+    with engine.begin() as conn:
+        infos = publish_many(conn, by_day, who="editor", note="backfill")
+    assert [(i.release, i.version, i.kind, i.n_values) for i in infos] == [
+        (f"d:{d.isoformat()}", 1, "initial", 2) for d in DAYS[:4]
+    ]
+    assert get_observations(engine, "a.x")["value"].to_list() == mids[:4]
+    assert get_series(engine, "b.x").last == DAYS[3]
+    # A later day goes the fast way; a changed earlier day goes through publish_values.
+    changed = frame.filter(pl.col("date") == DAYS[1]).with_columns(pl.col("value") + 50)
+    with engine.begin() as conn:
+        later = publish_many(
+            conn,
+            [
+                (f"d:{DAYS[4].isoformat()}", frame.filter(pl.col("date") == DAYS[4]), V2_AT),
+                (f"d:{DAYS[1].isoformat()}", changed, V2_AT),
+            ],
+            who="editor",
+        )
+    assert [(i.version, i.kind, i.n_values) for i in later] == [
+        (1, "initial", 2),
+        (2, "correction", 2),
+    ]
+    obs = get_observations(engine, "a.x")
+    assert obs["value"].to_list() == [mids[0], mids[1] + 50, *mids[2:]]
+    before = get_observations(engine, "a.x", as_of=datetime(2026, 3, 2, 12, 0))
+    assert before["value"].to_list() == mids[:4]

@@ -18,7 +18,7 @@ from sqlalchemy import Engine, select
 from steelsage.catalog import Catalog, load_catalog
 from steelsage.config import MARKET_TZ
 from steelsage.pipeline.context import build_context
-from steelsage.store import audit, publish_values, record_override, upsert_series
+from steelsage.store import audit, publish_many, publish_values, record_override, upsert_series
 from steelsage.store import models as m
 
 PUBLISH_TIME = time(17, 30, tzinfo=MARKET_TZ)  # the store keeps it as naive UTC (09:30)
@@ -188,23 +188,18 @@ def publish_run(
     values = PublishStage().run(frame, ctx).kept
     values, n_kept_corrections = _without_corrected(engine, values)
     values = _changed_only(engine, values)
-    written: list[dict] = []
     with engine.begin() as conn:
         upsert_series(conn, series_metadata(catalog, values["series_code"].unique().to_list()))
-        for (day,), part in values.sort("date").group_by(["date"], maintain_order=True):
-            now = datetime.combine(day, PUBLISH_TIME) if historical_timestamps else None
-            info = publish_values(
-                conn,
-                release=f"assessments:{day.isoformat()}",
-                kind="initial",
-                values=part,
-                who=who,
-                note=note,
-                run_id=run_id,
-                now=now,
+        parts = [
+            (
+                f"assessments:{day.isoformat()}",
+                part,
+                datetime.combine(day, PUBLISH_TIME) if historical_timestamps else None,
             )
-            if info is not None and info.n_values:
-                written.append(info.model_dump(mode="json"))
+            for (day,), part in values.sort("date").group_by(["date"], maintain_order=True)
+        ]
+        infos = publish_many(conn, parts, who=who, note=note, run_id=run_id)
+        written = [i.model_dump(mode="json") for i in infos if i.n_values]
         audit(
             conn,
             who,

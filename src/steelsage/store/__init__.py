@@ -17,7 +17,13 @@ from steelsage.store.read import (
     publications,
 )
 from steelsage.store.schemas import PublicationInfo, SeriesInfo
-from steelsage.store.write import audit, publish_values, record_override, upsert_series
+from steelsage.store.write import (
+    audit,
+    publish_many,
+    publish_values,
+    record_override,
+    upsert_series,
+)
 
 __all__ = [
     "Base",
@@ -36,6 +42,7 @@ __all__ = [
     "models",
     "normalize_url",
     "publications",
+    "publish_many",
     "publish_values",
     "record_override",
     "session_factory",

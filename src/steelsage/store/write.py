@@ -444,3 +444,119 @@ def _refresh_series_dates(conn: Connection, codes: list[str]) -> None:
             .where(_series.c.code.in_(codes[i : i + _IN_CHUNK]))
             .values(first_date=_current_bound(func.min), last_date=_current_bound(func.max))
         )
+
+
+def publish_many(
+    conn: Connection,
+    parts: list[tuple[str, pl.DataFrame, datetime | None]],
+    *,
+    who: str,
+    note: str | None = None,
+    run_id: int | None = None,
+) -> list[PublicationInfo]:
+    """Publish several releases at once: ``parts`` = ``(release, values, published_at)``.
+
+    Same rules as :func:`publish_values` (one call per release gives the same result), but a
+    release whose values all lie outside their series' current date range — the normal
+    daily case and a history backfill — is written in one set-based pass for all releases
+    together instead of one round of queries per release.
+    """
+    prepared = [(release, _prepare_values(values), now) for release, values, now in parts]
+    codes = sorted({c for _, frame, _ in prepared for c in frame["series_code"].unique()})
+    if not prepared:
+        return []
+    ranges = _current_ranges(conn, codes)
+    outside = (
+        pl.col("cur_first").is_null()
+        | (pl.col("date") < pl.col("cur_first"))
+        | (pl.col("date") > pl.col("cur_last"))
+    )
+    simple, overlapping = [], []
+    for release, frame, now in prepared:
+        joined = frame.join(ranges, on="series_code", how="left")
+        (simple if joined.filter(~outside).height == 0 else overlapping).append(
+            (release, frame, now)
+        )
+
+    releases = [release for release, _, _ in simple]
+    previous: dict[str, int] = {}
+    for i in range(0, len(releases), _IN_CHUNK):
+        chunk = releases[i : i + _IN_CHUNK]
+        previous.update(
+            conn.execute(
+                select(_pub.c.release, func.max(_pub.c.version))
+                .where(_pub.c.release.in_(chunk))
+                .group_by(_pub.c.release)
+            ).all()
+        )
+    infos: list[PublicationInfo] = []
+    rows: list[pl.DataFrame] = []
+    for release, frame, now in simple:
+        moment = utc_naive(now) if now else utc_now()
+        version = previous.get(release, 0) + 1
+        kind = "initial" if version == 1 else "correction"
+        pub_id = conn.execute(
+            insert(_pub)
+            .values(
+                release=release,
+                version=version,
+                kind=kind,
+                run_id=run_id,
+                published_at=moment,
+                published_by=who,
+                note=note,
+                n_values=frame.height,
+            )
+            .returning(_pub.c.id)
+        ).scalar_one()
+        rows.append(
+            frame.with_columns(
+                pl.lit(pub_id, pl.Int64).alias("publication_id"),
+                pl.lit(version, pl.Int64).alias("version"),
+                pl.lit(moment, pl.Datetime("us")).alias("published_at"),
+            )
+        )
+        audit(
+            conn,
+            who,
+            "publish",
+            "publication",
+            pub_id,
+            {
+                "release": release,
+                "version": version,
+                "kind": kind,
+                "n_values": frame.height,
+                "n_unchanged": 0,
+                "note": note,
+            },
+            at=moment,
+        )
+        infos.append(
+            PublicationInfo(
+                id=pub_id,
+                release=release,
+                version=version,
+                kind=kind,
+                published_at=moment,
+                n_values=frame.height,
+                n_unchanged=0,
+            )
+        )
+    if rows:
+        bulk_insert(conn, _obs, pl.concat(rows).sort("series_code", "date"))
+        _refresh_series_dates(conn, codes)
+    for release, frame, now in overlapping:
+        infos.append(
+            publish_values(
+                conn,
+                release=release,
+                kind="initial",
+                values=frame,
+                who=who,
+                note=note,
+                run_id=run_id,
+                now=now,
+            )
+        )
+    return infos
