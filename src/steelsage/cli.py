@@ -174,9 +174,25 @@ def import_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """导入价格报告文件 / import price-report files (see docs/import-format.md)."""
-    from steelsage.pipeline.importer import import_paths
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    summary = import_paths(_engine(), list(files), who=who)
+    from steelsage.pipeline.importer import ImportSummary, import_paths
+
+    engine = _engine()
+    outcomes = []
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=err_console,
+        disable=as_json or len(files) < 2,
+    ) as progress:
+        task = progress.add_task("导入 / importing", total=len(files))
+        for path in files:
+            progress.update(task, description=f"导入 / importing {path.name}")
+            outcomes.extend(import_paths(engine, [path], who=who).files)
+            progress.advance(task)
+    summary = ImportSummary(outcomes)
     payload = summary.to_dict()
     if as_json:
         _print_json(payload)
