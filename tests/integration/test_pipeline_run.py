@@ -23,11 +23,18 @@ from .integration_support import count, load_market, table_counts
 def assessments(engine: Engine, run_id: int) -> pl.DataFrame:
     a = m.Assessment.__table__
     stmt = select(
-        a.c.series_code, a.c.date, a.c.mid, a.c.low, a.c.high, a.c.n_excluded, a.c.fallback
+        a.c.series_code,
+        a.c.date,
+        a.c.mid,
+        a.c.low,
+        a.c.high,
+        a.c.n_excluded,
+        a.c.fallback,
+        a.c.judgement,
     ).where(a.c.run_id == run_id)
     with engine.connect() as conn:
         rows = conn.execute(stmt).all()
-    schema = ["series_code", "date", "mid", "low", "high", "n_excluded", "fallback"]
+    schema = ["series_code", "date", "mid", "low", "high", "n_excluded", "fallback", "judgement"]
     return pl.DataFrame(rows, schema=schema, orient="row").sort("series_code", "date")
 
 
@@ -116,6 +123,9 @@ def test_accepting_a_flag_makes_the_next_run_use_the_report(imported: Engine):
         pl.col("series_code") == "rebar.hangzhou", pl.col("date") == flag["date"]
     )
     assert after.item(0, "n_excluded") == n_excluded_before - 1
+    assert after.item(0, "judgement") is True  # disclosed: an editor's judgement was applied
+    others = assessments(imported, second.run_id).filter(pl.col("judgement"))
+    assert others.select("series_code", "date").rows() == [("rebar.hangzhou", flag["date"])]
     accepted = list_flags(imported, status="accepted", limit=10_000)
     assert [f["id"] for f in accepted] == [flag["id"]]  # the run keeps the editor's decision
     assert run_pipeline(imported).status == "no_op"

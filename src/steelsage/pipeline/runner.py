@@ -358,6 +358,7 @@ def _run(
 
     say("saving / 保存结果")
     assessments = _assessment_rows(comp.kept, index_values, run_id)
+    assessments = _mark_judgement(assessments, reports, ctx.params["overrides"])
     with engine.begin() as conn:
         _persist_flags(conn, out, run_id, reports)
         bulk_insert(conn, m.Assessment.__table__, assessments)
@@ -459,6 +460,26 @@ def _persist_flags(conn: Connection, out: StageResult, run_id: int, reports: pl.
                 conn.execute(
                     update(std).where(std.c.submission_id.in_(chunk)).values(excluded=value)
                 )
+
+
+def _mark_judgement(
+    assessments: pl.DataFrame, reports: pl.DataFrame, overrides: pl.DataFrame
+) -> pl.DataFrame:
+    """``judgement`` = an editor accepted or rejected a report of that series-day (daily
+    disclosure: whether judgement was applied)."""
+    if overrides.height == 0:
+        return assessments
+    judged = (
+        reports.join(overrides.select("submission_id"), on="submission_id", how="semi")
+        .select("series_code", "date")
+        .unique()
+        .with_columns(pl.lit(True).alias("_judged"))
+    )
+    return (
+        assessments.join(judged, on=["series_code", "date"], how="left")
+        .with_columns(pl.col("_judged").fill_null(False).alias("judgement"))
+        .drop("_judged")
+    )
 
 
 def _assessment_rows(comp: pl.DataFrame, index_values: pl.DataFrame, run_id: int) -> pl.DataFrame:
