@@ -452,18 +452,17 @@ def today_cmd(
     if not rows:
         console.print("尚无发布数据；先运行 `make demo` / nothing published yet: run `make demo`")
         return
-    table = Table(title=f"最新评估 / latest assessments — {rows[0]['date']}")
-    for col in [
-        "序列 series",
-        "名称 name",
-        "中间价 mid",
-        "低 low",
-        "高 high",
-        "涨跌 chg",
-        "样本 n",
-        "单位 unit",
-    ]:
-        table.add_column(col)
+    from steelsage.catalog import load_catalog
+
+    units = load_catalog().units
+    table = Table(
+        title=f"最新评估 / latest assessments — {rows[0]['date']}",
+        caption="代码见 `steelsage series list` / codes: `steelsage series list`",
+    )
+    table.add_column("名称 name", ratio=3)
+    for col in ["中间价 mid", "低 low", "高 high", "涨跌 chg", "样本 n"]:
+        table.add_column(col, justify="right", no_wrap=True)
+    table.add_column("单位 unit", ratio=1)
     for r in rows:
         chg = r["change"]
         chg_s = (
@@ -471,15 +470,15 @@ def today_cmd(
             if chg is None
             else (f"[red]+{chg:g}[/red]" if chg > 0 else f"[green]{chg:g}[/green]")
         )
+        unit = units[r["unit"]].name_zh if r["unit"] in units else r["unit"]
         table.add_row(
-            r["code"],
             r["name_zh"],
             _num(r["value"]),
             _num(r["low"]),
             _num(r["high"]),
             chg_s,
             str(r["n_sources"] or ""),
-            r["unit"],
+            unit,
         )
     console.print(table)
 
