@@ -318,9 +318,16 @@ def _range_check(frame: pl.DataFrame, cat: Catalog) -> pl.DataFrame:
     message = reasons.message_expr(
         "out_of_range", field="price", value=_num(v), detail_zh=detail_zh, detail_en=detail_en
     )
-    return frame.with_columns(
-        pl.when(outside).then(pl.lit("out_of_range")).alias("flag_reason"),
-        pl.when(outside).then(message).alias("flag_message"),
-        pl.when(outside).then(score).alias("flag_score"),
-        outside.fill_null(False).alias("excluded"),
+    # Format messages for the flagged rows only (number formatting of every row is slow).
+    marked = frame.with_columns(outside.fill_null(False).alias("excluded")).with_row_index("_ord")
+    flagged = marked.filter(pl.col("excluded")).with_columns(
+        pl.lit("out_of_range").alias("flag_reason"),
+        message.alias("flag_message"),
+        score.cast(pl.Float64).alias("flag_score"),
     )
+    clean = marked.filter(~pl.col("excluded")).with_columns(
+        pl.lit(None, pl.Utf8).alias("flag_reason"),
+        pl.lit(None, pl.Utf8).alias("flag_message"),
+        pl.lit(None, pl.Float64).alias("flag_score"),
+    )
+    return pl.concat([clean, flagged]).sort("_ord").drop("_ord")
