@@ -305,7 +305,7 @@ def _record_stage_stats(
         conn.execute(insert(m.StageStat.__table__).values(run_id=run_id, seq=seq, **row))
 
 
-CHUNK_ROWS = 250_000
+CHUNK_ROWS = 150_000
 
 
 def _concat(frames: list[pl.DataFrame]) -> pl.DataFrame:

@@ -688,6 +688,9 @@ def _finish(rows: pl.DataFrame) -> pl.DataFrame:
     return add_row_hash(frame).select(IMPORT_COLUMNS).cast(IMPORT_SCHEMA)
 
 
+_HASH_SLICE = 100_000
+
+
 def add_row_hash(frame: pl.DataFrame) -> pl.DataFrame:
     """Add ``row_hash``: sha1 hex of the value columns (null → '') joined with U+001F.
 
@@ -699,8 +702,15 @@ def add_row_hash(frame: pl.DataFrame) -> pl.DataFrame:
         for c in VALUE_COLUMNS
     ]
     joined = frame.select(pl.concat_str(parts, separator="\x1f").cast(pl.Binary)).to_series()
-    hashes = [hashlib.sha1(v).hexdigest() for v in joined.to_list()]
-    return frame.with_columns(pl.Series("row_hash", hashes, dtype=pl.Utf8))
+    # In slices, so a million rows never exist as Python objects at once.
+    hashes = [
+        pl.Series(
+            [hashlib.sha1(v).hexdigest() for v in joined.slice(i, _HASH_SLICE).to_list()],
+            dtype=pl.Utf8,
+        )
+        for i in range(0, max(joined.len(), 1), _HASH_SLICE)
+    ]
+    return frame.with_columns(pl.concat(hashes).alias("row_hash"))
 
 
 def _add_encoding_rejects(
