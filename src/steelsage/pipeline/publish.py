@@ -22,20 +22,11 @@ from sqlalchemy import Engine
 
 from steelsage.pipeline.base import RunContext, StageResult
 from steelsage.pipeline.release import PublishError
+from steelsage.store import VALUE_SCHEMA
 
 ExportFormat = Literal["csv", "parquet", "xlsx"]
 FORMATS: tuple[str, ...] = ("csv", "parquet", "xlsx")
-VALUES_SCHEMA: dict[str, pl.DataType] = {
-    "series_code": pl.Utf8(),
-    "date": pl.Date(),
-    "value": pl.Float64(),
-    "low": pl.Float64(),
-    "high": pl.Float64(),
-    "change": pl.Float64(),
-    "n_sources": pl.Int64(),
-    "fallback": pl.Boolean(),
-    "assessment_id": pl.Int64(),
-}
+VALUES_SCHEMA = VALUE_SCHEMA  # the store's publish_values input
 EXPORT_COLUMNS = (
     "code", "name_zh", "name_en", "unit", "date", "value", "low", "high", "change",
     "n_sources", "fallback", "version", "published_at",

@@ -18,6 +18,7 @@ from steelsage.store.read import (
 )
 from steelsage.store.schemas import PublicationInfo, SeriesInfo
 from steelsage.store.write import (
+    VALUE_SCHEMA,
     audit,
     publish_many,
     publish_values,
@@ -26,6 +27,7 @@ from steelsage.store.write import (
 )
 
 __all__ = [
+    "VALUE_SCHEMA",
     "Base",
     "PublicationInfo",
     "SeriesInfo",

@@ -338,20 +338,19 @@ def publish_values(
         n_unchanged = _drop_unchanged(conn)
     n_values = frame.height - n_unchanged
 
-    pub_id = conn.execute(
-        insert(_pub)
-        .values(
-            release=release,
-            version=version,
-            kind=kind,
-            run_id=run_id,
-            published_at=now,
-            published_by=who,
-            note=note,
-            n_values=n_values,
-        )
-        .returning(_pub.c.id)
-    ).scalar_one()
+    info = _record_publication(
+        conn,
+        release=release,
+        version=version,
+        kind=kind,
+        run_id=run_id,
+        at=now,
+        who=who,
+        note=note,
+        n_values=n_values,
+        n_unchanged=n_unchanged,
+    )
+    pub_id = info.id
 
     if overlap.height:
         if overlap.height > n_unchanged:
@@ -369,29 +368,52 @@ def publish_values(
         )
     if n_values:
         _refresh_series_dates(conn, codes)
+    return info
 
-    audit(
-        conn,
-        who,
-        "publish",
-        "publication",
-        pub_id,
-        {
-            "release": release,
-            "version": version,
-            "kind": kind,
-            "n_values": n_values,
-            "n_unchanged": n_unchanged,
-            "note": note,
-        },
-        at=now,
-    )
+
+def _record_publication(
+    conn: Connection,
+    *,
+    release: str,
+    version: int,
+    kind: str,
+    run_id: int | None,
+    at: datetime,
+    who: str,
+    note: str | None,
+    n_values: int,
+    n_unchanged: int,
+) -> PublicationInfo:
+    """Insert the ``publications`` row and its audit entry."""
+    pub_id = conn.execute(
+        insert(_pub)
+        .values(
+            release=release,
+            version=version,
+            kind=kind,
+            run_id=run_id,
+            published_at=at,
+            published_by=who,
+            note=note,
+            n_values=n_values,
+        )
+        .returning(_pub.c.id)
+    ).scalar_one()
+    detail = {
+        "release": release,
+        "version": version,
+        "kind": kind,
+        "n_values": n_values,
+        "n_unchanged": n_unchanged,
+        "note": note,
+    }
+    audit(conn, who, "publish", "publication", pub_id, detail, at=at)
     return PublicationInfo(
         id=pub_id,
         release=release,
         version=version,
         kind=kind,
-        published_at=now,
+        published_at=at,
         n_values=n_values,
         n_unchanged=n_unchanged,
     )
@@ -495,20 +517,19 @@ def publish_many(
         moment = utc_naive(now) if now else utc_now()
         version = previous.get(release, 0) + 1
         kind = "initial" if version == 1 else "correction"
-        pub_id = conn.execute(
-            insert(_pub)
-            .values(
-                release=release,
-                version=version,
-                kind=kind,
-                run_id=run_id,
-                published_at=moment,
-                published_by=who,
-                note=note,
-                n_values=frame.height,
-            )
-            .returning(_pub.c.id)
-        ).scalar_one()
+        info = _record_publication(
+            conn,
+            release=release,
+            version=version,
+            kind=kind,
+            run_id=run_id,
+            at=moment,
+            who=who,
+            note=note,
+            n_values=frame.height,
+            n_unchanged=0,
+        )
+        pub_id = info.id
         rows.append(
             frame.with_columns(
                 pl.lit(pub_id, pl.Int64).alias("publication_id"),
@@ -516,33 +537,7 @@ def publish_many(
                 pl.lit(moment, pl.Datetime("us")).alias("published_at"),
             )
         )
-        audit(
-            conn,
-            who,
-            "publish",
-            "publication",
-            pub_id,
-            {
-                "release": release,
-                "version": version,
-                "kind": kind,
-                "n_values": frame.height,
-                "n_unchanged": 0,
-                "note": note,
-            },
-            at=moment,
-        )
-        infos.append(
-            PublicationInfo(
-                id=pub_id,
-                release=release,
-                version=version,
-                kind=kind,
-                published_at=moment,
-                n_values=frame.height,
-                n_unchanged=0,
-            )
-        )
+        infos.append(info)
     if rows:
         bulk_insert(conn, _obs, pl.concat(rows).sort("series_code", "date"))
         _refresh_series_dates(conn, codes)
