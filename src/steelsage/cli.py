@@ -230,6 +230,32 @@ def import_cmd(
         raise typer.Exit(1)
 
 
+@app.command("reprocess")
+def reprocess_cmd(
+    reason: Annotated[
+        list[str] | None,
+        typer.Option("--reason", help="只重试这些拒收原因 / only rows rejected for these reasons"),
+    ] = None,
+    who: WhoOpt = "cli",
+    as_json: JsonOpt = False,
+) -> None:
+    """重新核验被拒收的原始行（如补登来源后）/ retry stored rows rejected for a fixable reason."""
+    from steelsage.pipeline import reasons as reason_codes
+    from steelsage.pipeline.importer import reprocess_rejected
+
+    unknown = [r for r in reason or [] if r not in reason_codes.REJECT_CODES]
+    if unknown:
+        _fail(f"未知的拒收原因 {unknown} / unknown reject reasons {unknown}")
+    result = reprocess_rejected(_engine(), reasons=list(reason) if reason else None, who=who)
+    if as_json:
+        _print_json(result)
+        return
+    console.print(
+        f"候选 candidates {result['candidates']}: 接受 accepted {result['accepted']}, "
+        f"标记 flagged {result['flagged']}, 仍拒收 still rejected {result['still_rejected']}"
+    )
+
+
 # --------------------------------------------------------------------------- pipeline
 
 

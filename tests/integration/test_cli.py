@@ -58,6 +58,7 @@ COVERED = {
     "external import",
     "db upgrade",
     "fx import",
+    "reprocess",
 }
 
 Invoke = Callable[..., Result]
@@ -500,6 +501,21 @@ def test_external_import_of_a_bad_file_keeps_its_rejects(empty, tmp_path: Path):
     header_only = tmp_path / "wrong.csv"
     header_only.write_text("code,value\nA,1\n")
     assert "missing columns" in _text(invoke("external", "import", str(header_only), code=1))
+
+
+def test_reprocess_after_registering_sources(empty, tmp_path: Path):
+    invoke, _ = empty
+    imported = as_json(invoke("import", str(DATA / "good.csv"), "--json"))
+    assert (imported["accepted"], imported["rejected"]) == (0, 5)
+    assert "unknown reject reasons" in _text(invoke("reprocess", "--reason", "nope", code=1))
+    lines = ["code,name,type,region_code,credibility_weight,active,coverage"]
+    lines += [f"{c},{n},{t},{r},{w},true,rebar.shanghai" for c, n, t, r, w in FILE_SOURCES]
+    registry = tmp_path / "sources.csv"
+    registry.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    invoke("sources", "import", str(registry))
+    result = as_json(invoke("reprocess", "--reason", "unknown_source", "--json"))
+    assert (result["candidates"], result["accepted"], result["still_rejected"]) == (5, 5, 0)
+    assert "candidates 0" in _text(invoke("reprocess"))
 
 
 def test_fx_import_replaces_rates_and_lists_bad_rows(empty, tmp_path: Path):

@@ -450,3 +450,22 @@ def test_chunked_import_matches_a_single_pass(engine: Engine, monkeypatch: pytes
         or chunked.standardized.height == single.standardized.height
     )
     assert table_counts(engine)["standardized_reports"] == single.standardized.height
+
+
+def test_rows_rejected_for_a_fixable_reason_can_be_reprocessed(engine: Engine):
+    from steelsage.pipeline.library import register_sources
+
+    from .integration_support import file_sources
+
+    first = import_one(engine, DATA / "good.csv")
+    assert (first.accepted, first.rejected) == (0, 5)
+    assert importer.reprocess_rejected(engine)["accepted"] == 0  # still no sources
+
+    register_sources(engine, file_sources(), who="test")
+    result = importer.reprocess_rejected(engine, reasons=["unknown_source"])
+    assert (result["candidates"], result["accepted"], result["still_rejected"]) == (5, 5, 0)
+    assert count(engine, m.StandardizedReport) == 5
+    assert count(engine, m.Reject) == 5  # the original rejects stay as history
+    again = importer.reprocess_rejected(engine)
+    assert (again["candidates"], again["accepted"]) == (0, 0)
+    assert import_one(engine, DATA / "good.csv").status == "duplicate_file"

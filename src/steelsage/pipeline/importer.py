@@ -27,7 +27,7 @@ from steelsage.pipeline.context import build_context
 from steelsage.pipeline.ingest import VALUE_COLUMNS, ImportFileError, read_reports
 from steelsage.pipeline.standardize import StandardizeStage
 from steelsage.pipeline.verify import VerifyStage
-from steelsage.store import bulk_insert
+from steelsage.store import audit, bulk_insert
 from steelsage.store import models as m
 from steelsage.store.bulk import bulk_load
 from steelsage.store.schemas import utc_now
@@ -642,3 +642,82 @@ def import_frame(
 
 def summary_json(summary: ImportSummary) -> str:
     return json.dumps(summary.to_dict(), ensure_ascii=False, indent=2, default=str)
+
+
+FIXABLE_REASONS = (
+    "unknown_source",
+    "unknown_product",
+    "unknown_region",
+    "unknown_unit",
+    "not_assessed",
+    "missing_fx",
+    "future_date",
+)
+
+
+def reprocess_rejected(
+    engine: Engine,
+    *,
+    reasons: list[str] | None = None,
+    who: str = "cli",
+    ctx: RunContext | None = None,
+) -> dict:
+    """Verify and standardize again the stored raw rows rejected for a reason that can be
+    fixed outside the file (a source registered since, an FX rate loaded, a catalog
+    update). Rows that pass now are added; the original reject records stay as history."""
+    wanted = list(reasons or FIXABLE_REASONS)
+    raw = m.RawSubmission.__table__
+    rej = m.Reject.__table__
+    std = m.StandardizedReport.__table__
+    cols = [raw.c.id, raw.c.batch_id, raw.c.row_number, raw.c.row_hash]
+    cols += [raw.c[c] for c in RAW_COLUMNS]
+    stmt = select(*cols).where(
+        raw.c.id.in_(
+            select(rej.c.submission_id).where(
+                rej.c.reason.in_(wanted), rej.c.submission_id.is_not(None)
+            )
+        ),
+        ~raw.c.id.in_(select(std.c.submission_id)),
+    )
+    schema = {
+        "submission_id": pl.Int64,
+        "batch_id": pl.Int64,
+        "row_number": pl.Int64,
+        "row_hash": pl.Utf8,
+        **{c: pl.Utf8 for c in RAW_COLUMNS},
+    }
+    with engine.connect() as conn:
+        frame = pl.DataFrame(conn.execute(stmt).all(), schema=schema, orient="row")
+    result = {"reasons": wanted, "candidates": frame.height, "accepted": 0, "flagged": 0}
+    if frame.height == 0:
+        result["still_rejected"] = 0
+        return result
+    ctx = ctx or build_context(engine)
+    created = _now()
+    with engine.begin() as conn:
+        kept_parts = []
+        for (batch_id,), part in frame.group_by(["batch_id"], maintain_order=True):
+            verified = VerifyStage().run(part, ctx)
+            standardized = StandardizeStage().run(verified.kept, ctx)
+            bulk_insert(
+                conn,
+                m.StandardizedReport.__table__,
+                _standardized_rows(standardized.kept, batch_id),
+            )
+            bulk_insert(
+                conn,
+                m.Flag.__table__,
+                flag_rows(
+                    standardized.flagged, stage="standardize", created=created, batch_id=batch_id
+                ),
+            )
+            kept_parts.append(standardized)
+        n_kept = sum(s.kept.height for s in kept_parts)
+        n_flagged = sum(s.flagged.height for s in kept_parts)
+        result.update(
+            accepted=n_kept - n_flagged,
+            flagged=n_flagged,
+            still_rejected=frame.height - n_kept,
+        )
+        audit(conn, who, "reprocess", "raw_submissions", None, result)
+    return result
