@@ -242,3 +242,30 @@ def test_publishing_one_date_only(imported_sqlite: Engine):
     assert count(imported, m.Publication) == 1
     with pytest.raises(PublishError):
         publish_run(imported, who="editor", dates=[day + timedelta(days=1)])
+
+
+def test_a_correction_restates_its_change_and_the_next_days_change(published_copy):
+    engine, _, _ = published_copy
+    obs = get_observations(engine, "rebar.shanghai")
+    prev_value, day, old_value, next_day, next_value = (
+        obs["value"][-3],
+        obs["date"][-2],
+        obs["value"][-2],
+        obs["date"][-1],
+        obs["value"][-1],
+    )
+    correct_value(
+        engine,
+        series_code="rebar.shanghai",
+        day=day,
+        value=old_value + 40,
+        who="editor",
+        why="keying error in the compiled mid",
+    )
+    after = get_observations(engine, "rebar.shanghai", start=day)
+    assert after.item(0, "change") == pytest.approx(old_value + 40 - prev_value)
+    assert after.item(1, "value") == next_value  # the next value itself stands
+    assert after.item(1, "change") == pytest.approx(next_value - (old_value + 40))
+    assert after.item(1, "version") == 2
+    (_, restated) = publications(engine, f"assessments:{next_day.isoformat()}")
+    assert restated.kind == "correction"

@@ -10,7 +10,7 @@ published is ever overwritten: older versions stay readable with ``as_of``.
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 import polars as pl
 from sqlalchemy import Engine, select
@@ -318,13 +318,20 @@ def correct_value(
         )
     old = current.row(0, named=True)
     release = _release_of_current(engine, series_code, day)
+    # The change is against the previous published value; the next value's change moves too.
+    around = get_observations(
+        engine, series_code, start=day - timedelta(days=31), end=day + timedelta(days=31)
+    )
+    before = around.filter(pl.col("date") < day).tail(1)
+    after = around.filter(pl.col("date") > day).head(1)
+    change = round(value - before.item(0, "value"), 6) if before.height else old["change"]
     row = {
         "series_code": [series_code],
         "date": [day],
         "value": [float(value)],
         "low": [low if low is not None else min(old["low"] or value, value)],
         "high": [high if high is not None else max(old["high"] or value, value)],
-        "change": [old["change"]],
+        "change": [change],
         "n_sources": [old["n_sources"]],
         "fallback": [old["fallback"]],
         "assessment_id": [None],
@@ -362,6 +369,24 @@ def correct_value(
             who=who,
             note=why,
         )
+        if after.height:
+            nxt = after.row(0, named=True)
+            publish_values(
+                conn,
+                release=_release_of_current(engine, series_code, nxt["date"]),
+                kind="correction",
+                values=values.with_columns(
+                    pl.lit(nxt["date"]).alias("date"),
+                    pl.lit(nxt["value"]).alias("value"),
+                    pl.lit(nxt["low"], pl.Float64).alias("low"),
+                    pl.lit(nxt["high"], pl.Float64).alias("high"),
+                    pl.lit(round(nxt["value"] - value, 6)).alias("change"),
+                    pl.lit(nxt["n_sources"], pl.Int64).alias("n_sources"),
+                    pl.lit(nxt["fallback"]).alias("fallback"),
+                ),
+                who=who,
+                note=f"涨跌随前一日更正重算 / change restated after the correction of {day}",
+            )
     return info.model_dump(mode="json")
 
 

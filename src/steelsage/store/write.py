@@ -420,7 +420,8 @@ def _record_publication(
 
 
 def _drop_unchanged(conn: Connection) -> int:
-    """Remove staged values equal to the current row (value, low, high); return how many."""
+    """Remove staged values equal to the current row (value, low, high, change); return how
+    many."""
     current = _obs.alias("cur")
     same_as_current = exists().where(
         current.c.series_code == _stage.c.series_code,
@@ -429,6 +430,7 @@ def _drop_unchanged(conn: Connection) -> int:
         current.c.value == _stage.c.value,
         current.c.low.is_not_distinct_from(_stage.c.low),
         current.c.high.is_not_distinct_from(_stage.c.high),
+        current.c.change.is_not_distinct_from(_stage.c.change),
     )
     return conn.execute(delete(_stage).where(same_as_current)).rowcount
 
