@@ -100,6 +100,21 @@ def test_ore_index_type_shares_and_usd_rounding(ctx) -> None:  # type: ignore[no
     assert one(compile_(data, ctx), s)["mid"] == pytest.approx(100.0)
 
 
+def test_weightless_indications_do_not_count_as_sources(ctx) -> None:  # type: ignore[no-untyped-def]
+    s = "iron_ore_62.cfr_china"
+    data = rows(
+        s,
+        D1,
+        [100.0, 100.5, 100.2, 99.0, 99.5],
+        data_type=["deal", "bid", "offer", "indication", "indication"],
+    )
+    a = one(compile_(data, ctx), s)
+    assert (a["n_sources"], a["n_reports"]) == (3, 5)  # indications weigh nothing here
+    thin = rows(s, D1, [100.0, 100.5, 99.0, 99.5], data_type=["deal", "bid", *["indication"] * 2])
+    # two firm sources < min_sources 3, and no previous mid to fall back on: no assessment
+    assert compile_(thin, ctx).filter(pl.col("series_code") == s).height == 0
+
+
 def test_excluded_rows_are_ignored_but_counted(ctx) -> None:  # type: ignore[no-untyped-def]
     data = rows(
         "rebar.shanghai", D1, [3500, 3520, 3540, 9999], excluded=[False, False, False, True]

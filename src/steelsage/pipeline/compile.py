@@ -243,7 +243,13 @@ def _counts(reports: pl.DataFrame) -> pl.DataFrame:
         .agg(
             pl.col("series_code").first(),
             pl.col("date").first(),
-            pl.col("_src").filter(acc).n_unique().cast(pl.Int64).alias("n_sources"),
+            # Only sources that weigh in the estimate count towards the minimum-data rule
+            # (indications carry no weight on days the 62% Fe scheme has firm data).
+            pl.col("_src")
+            .filter(acc & (pl.col("_w") > 0))
+            .n_unique()
+            .cast(pl.Int64)
+            .alias("n_sources"),
             acc.sum().cast(pl.Int64).alias("n_reports"),
             (acc & (pl.col("data_type") == "deal")).sum().cast(pl.Int64).alias("n_deals"),
             (~acc).sum().cast(pl.Int64).alias("n_excluded"),
