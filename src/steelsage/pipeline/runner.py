@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Engine, and_, delete, func, insert, select, u
 
 from steelsage.catalog import Catalog
 from steelsage.pipeline.base import RunContext, StageResult
-from steelsage.pipeline.compile import CompileStage, compile_indices
+from steelsage.pipeline.compile import ASSESSMENT_SCHEMA, CompileStage, compile_indices
 from steelsage.pipeline.context import build_context
 from steelsage.pipeline.importer import flag_rows
 from steelsage.pipeline.indices import load_index_defs
@@ -483,22 +483,7 @@ def _mark_judgement(
 
 
 def _assessment_rows(comp: pl.DataFrame, index_values: pl.DataFrame, run_id: int) -> pl.DataFrame:
-    cols = {
-        "series_code": pl.Utf8,
-        "date": pl.Date,
-        "low": pl.Float64,
-        "high": pl.Float64,
-        "mid": pl.Float64,
-        "change": pl.Float64,
-        "change_pct": pl.Float64,
-        "n_sources": pl.Int64,
-        "n_reports": pl.Int64,
-        "n_deals": pl.Int64,
-        "n_excluded": pl.Int64,
-        "method": pl.Utf8,
-        "fallback": pl.Boolean,
-        "fallback_reason": pl.Utf8,
-    }
+    cols = ASSESSMENT_SCHEMA
     main = comp.select(
         [
             pl.col(c).cast(t) if c in comp.columns else pl.lit(None, t).alias(c)
