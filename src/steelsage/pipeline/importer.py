@@ -361,6 +361,17 @@ class _ChunkTotals:
         return list(self.rows.values())
 
 
+def _store_standardized(
+    conn: Connection, standardized: StageResult, batch_id: int, created: datetime
+) -> None:
+    """Write a standardization result: its reports and its range-check flags."""
+    bulk_insert(
+        conn, m.StandardizedReport.__table__, _standardized_rows(standardized.kept, batch_id)
+    )
+    flags = flag_rows(standardized.flagged, stage="standardize", created=created, batch_id=batch_id)
+    bulk_insert(conn, m.Flag.__table__, flags)
+
+
 def ingest_frame(
     engine: Engine,
     frame: pl.DataFrame,
@@ -431,18 +442,7 @@ def ingest_frame(
             reject_parts.append(
                 chunk_rejects.drop("raw") if chunk_rejects.height else chunk_rejects
             )
-            bulk_insert(
-                conn,
-                m.StandardizedReport.__table__,
-                _standardized_rows(standardized.kept, batch_id),
-            )
-            bulk_insert(
-                conn,
-                m.Flag.__table__,
-                flag_rows(
-                    standardized.flagged, stage="standardize", created=created, batch_id=batch_id
-                ),
-            )
+            _store_standardized(conn, standardized, batch_id, created)
             totals.n_kept += standardized.kept.height
             totals.n_flagged += standardized.flagged.height
             if keep_standardized:
@@ -699,18 +699,7 @@ def reprocess_rejected(
         for (batch_id,), part in frame.group_by(["batch_id"], maintain_order=True):
             verified = VerifyStage().run(part, ctx)
             standardized = StandardizeStage().run(verified.kept, ctx)
-            bulk_insert(
-                conn,
-                m.StandardizedReport.__table__,
-                _standardized_rows(standardized.kept, batch_id),
-            )
-            bulk_insert(
-                conn,
-                m.Flag.__table__,
-                flag_rows(
-                    standardized.flagged, stage="standardize", created=created, batch_id=batch_id
-                ),
-            )
+            _store_standardized(conn, standardized, batch_id, created)
             kept_parts.append(standardized)
         n_kept = sum(s.kept.height for s in kept_parts)
         n_flagged = sum(s.flagged.height for s in kept_parts)
