@@ -264,17 +264,17 @@ def test_non_working_day_counts_for_next_working_day(verify) -> None:
     res = verify(
         {"time": "2026-11-22"},  # Sunday
         {"time": "2026-10-01"},  # National Day holiday
-        {"time": "2026-10-10"},  # adjusted working Saturday
+        {"time": "2026-10-10"},  # make-up working Saturday: the market is closed
         {"time": "2026-11-24"},
     )
     assert res.kept["date"].to_list() == [
         date(2026, 11, 23),
         date(2026, 10, 8),
-        date(2026, 10, 10),
+        date(2026, 10, 12),
         date(2026, 11, 24),
     ]
     assert res.kept["report_date"][0] == date(2026, 11, 22)
-    assert res.counters["moved_to_next_working_day"] == 2
+    assert res.counters["moved_to_next_working_day"] == 3
 
 
 def test_next_working_day_outside_calendar_years() -> None:
@@ -351,3 +351,9 @@ def test_100k_rows_quickly(ctx, make_batch) -> None:
     elapsed = time.perf_counter() - t0
     assert res.kept.height == n
     assert elapsed < 5.0, f"verify took {elapsed:.2f}s for {n} rows"
+
+
+def test_dates_far_outside_the_calendar_do_not_crash(verify) -> None:
+    res = verify({"time": "2099-01-02"}, {"time": "1901-03-02"})
+    assert res.rejected["reason"].to_list() == ["future_date"]
+    assert res.kept["date"].to_list() == [date(1901, 3, 4)]  # Saturday → Monday

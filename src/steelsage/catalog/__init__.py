@@ -4,6 +4,12 @@ The data lives in versioned YAML files under ``catalog/data``; :func:`load_catal
 validates them into a :class:`Catalog` with fast resolvers from free text to codes.
 """
 
+from steelsage.catalog.calendar import (
+    is_trading_day,
+    next_trading_day,
+    trading_days,
+    trading_days_between,
+)
 from steelsage.catalog.catalog import ALIAS_KINDS, Catalog
 from steelsage.catalog.errors import CatalogError, UnknownCodeError
 from steelsage.catalog.loader import DATA_DIR, load_catalog
@@ -41,6 +47,10 @@ __all__ = [
     "Term",
     "Unit",
     "UnknownCodeError",
+    "is_trading_day",
     "load_catalog",
+    "next_trading_day",
     "normalize_text",
+    "trading_days",
+    "trading_days_between",
 ]

@@ -25,6 +25,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Engine, Integer, and_, cast, func, select
 
+from steelsage.catalog import trading_days_between
 from steelsage.config import market_today
 from steelsage.store import models as m
 
@@ -34,27 +35,6 @@ TOP = 15
 
 
 @lru_cache(maxsize=4096)
-def is_trading_day(d: date) -> bool:
-    """Monday–Friday and an official workday (holidays and make-up weekends closed)."""
-    if d.weekday() >= 5:
-        return False
-    try:
-        import chinese_calendar
-
-        return bool(chinese_calendar.is_workday(d))
-    except (NotImplementedError, ImportError):  # year outside the package's data
-        return True
-
-
-def trading_days_between(start: date, end: date) -> int:
-    """Trading days in (start, end]."""
-    n, d = 0, start + timedelta(days=1)
-    while d <= end:
-        n += is_trading_day(d)
-        d += timedelta(days=1)
-    return n
-
-
 def build_monitor_report(
     engine: Engine, *, days: int = 30, today: date | None = None
 ) -> dict[str, Any]:

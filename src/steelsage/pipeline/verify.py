@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date
 
 import polars as pl
 
-from steelsage.catalog import Catalog, normalize_text
+from steelsage.catalog import Catalog, next_trading_day, normalize_text
 from steelsage.pipeline import reasons
 from steelsage.pipeline.base import RunContext, StageResult
 from steelsage.pipeline.ingest import VALUE_COLUMNS
@@ -485,22 +485,9 @@ def _next_working_days(days: pl.Series) -> pl.Series:
 
 
 def next_working_day(day: date) -> date:
-    """``day`` itself if it is a working day (adjusted working weekends count), else the next.
-
-    Uses ``chinese_calendar``; outside its years, Monday–Friday.
-    """
-    import chinese_calendar
-
-    d = day
-    for _ in range(30):
-        try:
-            working = chinese_calendar.is_workday(d)
-        except NotImplementedError:
-            working = d.weekday() < 5
-        if working:
-            return d
-        d += timedelta(days=1)
-    return d
+    """``day`` itself if it is a market day, else the next one (holidays and make-up
+    weekends are closed; see :mod:`steelsage.catalog.calendar`)."""
+    return next_trading_day(day)
 
 
 def _conform(batch: pl.DataFrame) -> pl.DataFrame:
