@@ -10,24 +10,20 @@ from sqlalchemy import Engine, select
 from steelsage.catalog import Catalog, load_catalog
 from steelsage.config import market_today
 from steelsage.pipeline.base import RunContext
+from steelsage.pipeline.sample_library import SOURCE_SCHEMA
 from steelsage.store import models as m
 
-SOURCE_SCHEMA = {
-    "code": pl.Utf8,
-    "type": pl.Utf8,
-    "region_code": pl.Utf8,
-    "credibility_weight": pl.Float64,
-    "active": pl.Boolean,
-}
+# What stages read of each source (ctx.sources): the registry minus name and coverage.
+CONTEXT_COLUMNS = ("code", "type", "region_code", "credibility_weight", "active")
 FX_SCHEMA = {"date": pl.Date, "pair": pl.Utf8, "rate": pl.Float64}
 
 
 def load_sources(engine: Engine) -> pl.DataFrame:
     t = m.Source.__table__
-    stmt = select(t.c.code, t.c.type, t.c.region_code, t.c.credibility_weight, t.c.active)
     with engine.connect() as conn:
-        rows = conn.execute(stmt).all()
-    return pl.DataFrame(rows, schema=SOURCE_SCHEMA, orient="row")
+        rows = conn.execute(select(*(t.c[c] for c in CONTEXT_COLUMNS))).all()
+    schema = {c: SOURCE_SCHEMA[c] for c in CONTEXT_COLUMNS}
+    return pl.DataFrame(rows, schema=schema, orient="row")
 
 
 def load_fx_rates(engine: Engine) -> pl.DataFrame:

@@ -25,7 +25,7 @@ from steelsage.pipeline.context import build_context
 from steelsage.pipeline.importer import flag_rows
 from steelsage.pipeline.indices import load_index_defs
 from steelsage.pipeline.outliers import OutlierStage
-from steelsage.pipeline.sample_library import SampleLibraryStage
+from steelsage.pipeline.sample_library import SOURCE_SCHEMA, SampleLibraryStage
 from steelsage.pipeline.survey import MarketSurveyStage
 from steelsage.store import bulk_insert
 from steelsage.store import models as m
@@ -148,6 +148,10 @@ def load_standardized(engine: Engine, start: date | None, end: date | None) -> p
         fstmt = select(flags.c.submission_id, flags.c.reason, flags.c.message, flags.c.score).where(
             flags.c.stage == "standardize"
         )
+        if start:  # only the window's range-check flags, not every one ever raised
+            fstmt = fstmt.where(flags.c.date >= start)
+        if end:
+            fstmt = fstmt.where(flags.c.date <= end)
         flag_rows = conn.execute(fstmt).all()
     frame = pl.concat(parts) if parts else pl.DataFrame(schema=STD_SCHEMA)
     range_flags = pl.DataFrame(
@@ -329,7 +333,7 @@ def _run(
 
     say("sample library / 样本库")
     t0 = time.perf_counter()
-    registry = _registry(engine)
+    registry = _registry(engine, coverage)
     library = SampleLibraryStage().run(registry, ctx)
     stages.append(_stage_row("sample_library", registry.height, library, time.perf_counter() - t0))
 
@@ -384,27 +388,14 @@ def _coverage(engine: Engine) -> pl.DataFrame:
     return pl.DataFrame(rows, schema={"source_code": pl.Utf8, "series_code": pl.Utf8}, orient="row")
 
 
-def _registry(engine: Engine) -> pl.DataFrame:
+def _registry(engine: Engine, coverage: pl.DataFrame) -> pl.DataFrame:
+    """The sample library as the sample-library stage reads it (coverage as a list)."""
     s = m.Source.__table__
+    columns = [c for c in SOURCE_SCHEMA if c != "coverage"]
     with engine.connect() as conn:
-        rows = conn.execute(
-            select(
-                s.c.code, s.c.name, s.c.type, s.c.region_code, s.c.credibility_weight, s.c.active
-            )
-        ).all()
-    frame = pl.DataFrame(
-        rows,
-        schema={
-            "code": pl.Utf8,
-            "name": pl.Utf8,
-            "type": pl.Utf8,
-            "region_code": pl.Utf8,
-            "credibility_weight": pl.Float64,
-            "active": pl.Boolean,
-        },
-        orient="row",
-    )
-    cov = _coverage(engine).group_by("source_code").agg(pl.col("series_code").alias("coverage"))
+        rows = conn.execute(select(*(s.c[c] for c in columns))).all()
+    frame = pl.DataFrame(rows, schema={c: SOURCE_SCHEMA[c] for c in columns}, orient="row")
+    cov = coverage.group_by("source_code").agg(pl.col("series_code").alias("coverage"))
     return frame.join(cov, left_on="code", right_on="source_code", how="left").with_columns(
         pl.col("coverage").fill_null(pl.lit([], dtype=pl.List(pl.Utf8)))
     )
