@@ -800,6 +800,15 @@ def db_upgrade() -> None:
     console.print(f"schema at revision {current_revision(engine)}")
 
 
+def _register_assistant() -> None:
+    from steelsage.cli_assistant import register
+
+    register(app, eval_app, _engine)
+
+
+_register_assistant()
+
+
 def main() -> None:  # pragma: no cover
     app()
 
