@@ -966,6 +966,7 @@ FIXED: dict[str, list[Item]] = {
 def build(seed: int = SEED) -> list[dict[str, Any]]:
     g = Gen(seed)
     out: list[dict[str, Any]] = []
+    seen = {tuple(turns) for fixed in FIXED.values() for _, turns, _ in fixed}
     for category in (
         "lookup",
         "change",
@@ -979,7 +980,6 @@ def build(seed: int = SEED) -> list[dict[str, Any]]:
         "refuse",
     ):
         items: list[Item] = list(FIXED.get(category, []))
-        seen = {tuple(turns) for _, turns, _ in items}
         if category in TARGETS:
             for lang, target in zip(("zh", "en"), TARGETS[category], strict=True):
                 made, tries = 0, 0

@@ -64,6 +64,23 @@ def _assistant(engine: Engine, today: date | None) -> Assistant:
     return Assistant(engine, today=today, backend=backend)
 
 
+def _reading_engine(engine_factory: Any) -> Engine:
+    """The database, without running migrations (that costs a second at every start).
+
+    Questions only read; a database that was never set up gets a clear message instead.
+    """
+    from sqlalchemy import inspect
+
+    engine = engine_factory(migrate=False)
+    if not inspect(engine).has_table("series"):
+        _fail(
+            "数据库还没有数据，请先运行 `steelsage demo build` 或 `steelsage db upgrade` 并导入数据 / "
+            "the database holds no data yet: run `steelsage demo build` (or `steelsage db upgrade` "
+            "and import data) first"
+        )
+    return engine
+
+
 def _print_answer(answer: Answer, as_json: bool) -> None:
     if as_json:
         payload = answer.model_dump(mode="json")
@@ -91,7 +108,7 @@ def register(app: typer.Typer, eval_app: typer.Typer, engine_factory: Any) -> No
         today: TodayOpt = None,
     ) -> None:
         """提问 / ask one question about prices and data; answers cite their sources."""
-        assistant = _assistant(engine_factory(), _today(today))
+        assistant = _assistant(_reading_engine(engine_factory), _today(today))
         _print_answer(assistant.ask(question, lang=_lang(lang)), as_json)
 
     @app.command("chat")
@@ -103,7 +120,7 @@ def register(app: typer.Typer, eval_app: typer.Typer, engine_factory: Any) -> No
         """多轮对话 / a chat with follow-ups ("那广州呢?"); /reset 清空, /exit 退出."""
         from steelsage.assistant import Session
 
-        assistant = _assistant(engine_factory(), _today(today))
+        assistant = _assistant(_reading_engine(engine_factory), _today(today))
         session = Session()
         language = _lang(lang)
         try:

@@ -68,7 +68,9 @@ def test_parse_number(text: str, expected: float) -> None:
     assert parse_number(text) == pytest.approx(expected)
 
 
-@pytest.mark.parametrize("text", ["", "上海螺纹", "no digits here", "万吨", "千元/吨", "零售", "3,65"])
+@pytest.mark.parametrize(
+    "text", ["", "上海螺纹", "no digits here", "万吨", "千元/吨", "零售", "3,65"]
+)
 def test_parse_number_none(text: str) -> None:
     assert parse_number(text) is None
 

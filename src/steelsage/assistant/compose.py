@@ -340,6 +340,19 @@ def _catalog(w: _Writer, out: ToolOutput) -> None:
     )
 
 
+def _catalog_source(hit: dict[str, Any], lang: str) -> Source:
+    def day(x: Any) -> date | None:
+        return date.fromisoformat(x) if isinstance(x, str) else x
+
+    return Source(
+        series_code=hit["code"],
+        name=hit.get("name_zh") or hit["code"],
+        unit=hit.get("unit") or "",
+        start=day(hit.get("first")),
+        end=day(hit.get("last")),
+    )
+
+
 # ---------------------------------------------------------------------- notes and footer
 def _notes(w: _Writer, outputs: list[Output]) -> None:
     for _, _, out in outputs:
@@ -454,6 +467,9 @@ def compose_data(frame: Frame, outputs: list[Output], lexicon: Lexicon, *, today
                 )
             sources[s.series_code] = s
         chart = chart or out.chart
+        if name == "catalog_search":
+            for hit in out.data.get("series", []):
+                sources.setdefault(hit["code"], _catalog_source(hit, frame.lang))
     _notes(w, outputs)
     kind = "catalog" if frame.intent == "catalog" else "data"
     has_numbers = any(v.kind != "count" for v in values) or kind == "catalog"

@@ -33,6 +33,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -431,7 +432,7 @@ class _Obs:
     values: list[float]
     changes: list[float | None]
 
-    @property
+    @cached_property
     def natural_decimals(self) -> int:
         """Assessments: prices to 0 decimals; others: the precision of their data (≤ 2)."""
         if self.info.kind == "assessment":
@@ -714,6 +715,12 @@ def gold_values(item: EvalItem, engine: Engine, anchor: date) -> Gold:
     return _gold(render(item, anchor).gold, _Reader(engine), anchor)
 
 
+def gold_table(items: Iterable[EvalItem], engine: Engine, anchor: date) -> dict[str, Gold]:
+    """Gold of many items by id, reading each series once; raises :class:`GoldError`."""
+    reader = _Reader(engine)
+    return {item.id: _gold(render(item, anchor).gold, reader, anchor) for item in items}
+
+
 # --------------------------------------------------------------------------- scoring
 
 
@@ -871,6 +878,7 @@ __all__ = [
     "GoldError",
     "check_spec",
     "fill",
+    "gold_table",
     "gold_values",
     "load_devset",
     "render",

@@ -300,9 +300,11 @@ def scan_numbers(text: str, *, chinese: bool = True) -> Iterator[NumberToken]:
         )
         taken.append((m.start(), m.end()))
     if chinese:
-        for m in _ZH_RUN_RE.finditer(text):
-            if any(a < m.end() and m.start() < b for a, b in taken):
-                continue
+        # Blank out the Arabic tokens (and their scale words: the 千 of 3.65千) first.
+        rest = list(text)
+        for a, b in taken:
+            rest[a:b] = "\x00" * (b - a)
+        for m in _ZH_RUN_RE.finditer("".join(rest)):
             token = _zh_token(text, m)
             if token is not None:
                 tokens.append(token)

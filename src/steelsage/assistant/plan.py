@@ -93,9 +93,9 @@ def _span(frame: Frame, today: date) -> tuple[date, date]:
 def make_plan(frame: Frame, lexicon: Lexicon, known: dict[str, SeriesInfo], today: date) -> Plan:
     """The tool calls that answer ``frame``."""
     if frame.intent == "catalog":
-        args: dict[str, Any] = {"commodity": frame.commodity}
-        if frame.products and not frame.commodity:
-            args["commodity"] = lexicon.catalog.products[frame.products[0]].commodity
+        args: dict[str, Any] = {"commodity": frame.commodity, "limit": 500}
+        if frame.products:
+            args = {"query": lexicon.catalog.products[frame.products[0]].name_zh, "limit": 500}
         if frame.indicators:
             args["kind"] = "indicator"
         return Plan([Call("catalog_search", args)])
@@ -158,6 +158,8 @@ def make_plan(frame: Frame, lexicon: Lexicon, known: dict[str, SeriesInfo], toda
 def _spread_plan(frame: Frame, lexicon: Lexicon, known: dict[str, SeriesInfo], today: date) -> Plan:
     if frame.spread is not None:
         a, b, op = frame.spread.a, frame.spread.b, frame.spread.op
+        if len(frame.regions) == 1:  # "广州卷螺差": the same pair, in the named region
+            a, b = (_in_region(lexicon, code, frame.regions[0]) for code in (a, b))
     else:
         resolved = resolve_series(frame, lexicon, known)
         if resolved is not None:
@@ -178,3 +180,9 @@ def _spread_plan(frame: Frame, lexicon: Lexicon, known: dict[str, SeriesInfo], t
     elif frame.stats:
         args["start"], args["end"] = _span(frame, today)
     return Plan([Call("series_spread", args)])
+
+
+def _in_region(lexicon: Lexicon, code: str, region: str) -> str:
+    product = code.split(".", 1)[0]
+    a = lexicon.catalog.assessment_for(product, region)
+    return a.code if a is not None else code

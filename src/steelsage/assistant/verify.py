@@ -13,6 +13,7 @@ their digits are not mistaken for claims.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, localcontext
 from typing import TYPE_CHECKING, Literal
 
-from steelsage.assistant.numbers import NumberToken, fmt_num, scan_numbers, to_halfwidth
+from steelsage.assistant.numbers import NumberToken, scan_numbers, to_halfwidth
 
 if TYPE_CHECKING:
     from steelsage.assistant.answer import Value
@@ -92,12 +93,16 @@ _CODE_RE = re.compile(
     r"`[^`\n]*`"  # `iron_ore_62.cfr_china`
     r"|\[[A-Za-z0-9_.:/\-]*[A-Za-z_][A-Za-z0-9_.:/\-]*\]"  # [wb.iOVERALL]
     r"|https?://\S+"
+    r"|(?<![\d.:])(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?(?![\d:])"  # clock times 15:00
 )
 # Identifiers with digits glued to ASCII letters: HRB400E, Q235B, Q1, H1, iron_ore_62.cfr.
 _IDENT_RE = re.compile(r"(?<![A-Za-z0-9_])[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*")
 _CURRENCY_GLUED = re.compile(r"(?i)(?:cny|rmb|usd|us|eur|hkd)[\d.,]+")
-# Diameters and thicknesses are specs, never prices: Φ20, Φ20mm, 4.75mm, 20 mm.
-_SPEC_RE = re.compile(r"[ΦφØø⌀]\s?\d+(?:\.\d+)?(?:\s?mm)?|\d+(?:\.\d+)?\s?mm(?![A-Za-z])")
+# Diameters and thicknesses are specs, never prices: Φ20, Φ20mm, 4.75mm, 12-25mm.
+_SPEC_RE = re.compile(
+    r"[ΦφØø⌀]\s?\d+(?:\.\d+)?(?:\s?mm)?"
+    r"|(?<![\d.,])\d+(?:\.\d+)?(?:\s?[-–~]\s?\d+(?:\.\d+)?)?\s?mm(?![A-Za-z])"
+)
 
 
 def _mask_span(chars: list[str], start: int, end: int) -> None:
@@ -280,11 +285,12 @@ def _borrow_years(claims: list[Claim]) -> None:
     )
     if not dated:
         return
+    positions = [pos for pos, _ in dated]
     for i, c in enumerate(claims):
         if c.year_given or not isinstance(c.value, dt.date):
             continue
-        before = [v for pos, v in dated if pos < c.span[0]]
-        year = (before[-1] if before else dated[0][1]).year
+        k = bisect.bisect_left(positions, c.span[0])
+        year = dated[k - 1 if k else 0][1].year
         try:
             value = c.value.replace(year=year)
         except ValueError:  # 2月29日 in a common year
@@ -487,7 +493,9 @@ def verify(
     than ``Value.decimals`` but never more; scale words are applied (3.65千 = 3650). It also
     passes when it is one of ``allowed_numbers`` (period lengths, top-N, versions). A date
     passes when it is in ``dates`` or is a value's ``date`` or ``start``; a month when one of
-    those dates falls in it; a year when one of them does or it is an allowed number.
+    those dates falls in it; a year when one of them does or it is an allowed number. At an
+    exact rounding tie (3825 shown to the tens) either neighbour passes. Clock times (15:00)
+    are not claims; pass a requested date that had no data ("nearest date used") in ``dates``.
     """
     values = [v for v in values if v.value == v.value and abs(v.value) != float("inf")]
     allowed = [float(a) for a in allowed_numbers]
@@ -513,10 +521,3 @@ def verify(
         if problem is not None:
             problems.append(problem)
     return Verdict(ok=not problems, problems=problems, checked=len(claims), claims=claims)
-
-
-def describe(claim: Claim) -> str:
-    """A claim as the verifier read it, for traces: "3,650 (number)", "2026-11-24 (date)"."""
-    if isinstance(claim.value, float) and claim.kind in ("number", "percent"):
-        return f"{fmt_num(claim.value, max(claim.decimals - claim.scale_exp, 0))} ({claim.kind})"
-    return f"{claim.value} ({claim.kind})"

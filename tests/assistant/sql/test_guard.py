@@ -146,6 +146,10 @@ HOSTILE = [
     ("sqlite", "WITH a AS (SELECT * FROM b), b AS (SELECT * FROM series) SELECT * FROM a", "table"),
     ("sqlite", "SELECT * FROM (WITH series AS (SELECT 1) SELECT 1) AS a, series", "table"),
     ("sqlite", "WITH v_series AS (SELECT * FROM series) SELECT * FROM v_series", "cte_name"),
+    # PostgreSQL folds unquoted names only: "SERIES" is not series, so this reads the table
+    ("postgresql", 'WITH "SERIES" AS (SELECT 1) SELECT * FROM series', "table"),
+    ("postgresql", 'WITH series AS (SELECT 1) SELECT * FROM "SERIES"', "table"),
+    ("postgresql", 'SELECT * FROM "V_SERIES"', "table"),
     # functions outside the allow-list
     ("postgresql", "SELECT pg_sleep(10)", "function"),
     ("sqlite", "SELECT load_extension('/tmp/evil.so')", "function"),

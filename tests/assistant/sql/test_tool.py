@@ -11,7 +11,7 @@ from steelsage.assistant.sql.tool import MAX_VALUES, shown
 from steelsage.assistant.tools.base import ToolContext, ToolError, ToolRegistry
 from steelsage.catalog import load_catalog
 
-from .conftest import BASE, REBAR_ONLY, START, TODAY, Market
+from .sql_support import BASE, DAYS, REBAR_ONLY, START, TODAY, Market
 
 
 def _ctx(market: Market, principal=LOCAL_ADMIN) -> ToolContext:  # type: ignore[no-untyped-def]
@@ -69,7 +69,9 @@ def test_no_series_code_column_means_no_sources(market: Market) -> None:
         "sql_query", {"sql": "SELECT count(*) AS n FROM v_observations"}, _ctx(market)
     )
     assert out.sources == []
-    assert [(v.label, v.value, v.decimals) for v in out.values] == [("n[0]", 271.0, 0)]
+    assert [(v.label, v.value, v.decimals) for v in out.values] == [
+        ("n[0]", float(3 * len(DAYS)), 0)
+    ]
 
 
 def test_values_are_capped_and_truncation_is_noted(market: Market) -> None:

@@ -17,9 +17,16 @@ from steelsage.assistant.parse.timeexpr import Period, find_times, shift_year
 
 MAX_QUESTION_CHARS = 2000
 _CJK = re.compile(r"[\u3400-\u9fff]")
+_N = r"(\d{1,2}|[一二两三四五六七八九十]{1,2})"
 _TOP_N = re.compile(
-    r"(?:前|后|top|bottom|first|last)\s*(\d{1,2}|[一二两三四五六七八九十]{1,2})"
-    r"|(\d{1,2}|[一二两三四五六七八九十]{1,2})\s*(?:个城市|个地区|大城市|cities|regions)"
+    rf"(?:前|top\s*|bottom\s*){_N}(?!\s*(?:天|日|周|个?月|年|个交易日|days?|weeks?|months?|years?))"
+    rf"|后{_N}(?:名|位)"
+    rf"|{_N}\s*(?:个城市|个地区|大城市|cities|regions)"
+)
+_CATALOG_SHAPE = re.compile(
+    r"(?:哪些|什么|几个)\s*(?:城市|地区|品种|数据|价格|序列|指标)"
+    r"|(?:which|what)\s+(?:\w+\s+){0,3}(?:cities|regions|series|data|indicators)\b"
+    r".*\b(?:have|cover|carry|available|offer)"
 )
 _ZH_DIGITS = {
     "一": 1,
@@ -58,7 +65,7 @@ def _top_n(text: str) -> tuple[int | None, bool]:
     m = _TOP_N.search(text)
     if not m:
         return None, False
-    n = _small_int(m.group(1) or m.group(2))
+    n = _small_int(next(g for g in m.groups() if g))
     bottom = m.group(0).startswith(("后", "bottom"))
     return (min(n, 20) if n else None), bottom
 
@@ -113,7 +120,7 @@ def parse_question(
     if not frame.has_subject and lexicon.has("out_of_scope", rest):
         return frame.copy(intent="refuse", reason="out_of_scope")
     unsupported = [e.text for e in entities if e.kind == "unsupported"]
-    if unsupported and not (frame.products or frame.indicators or frame.spread):
+    if unsupported:  # 铝锭, or 螺纹钢期货持仓: a product we carry, data we do not
         return frame.copy(intent="unavailable", reason="unsupported", unknown=unsupported)
 
     _choose_intent(frame, lexicon, text, rest)
@@ -127,10 +134,20 @@ def parse_question(
     ):
         frame = _merge(previous, frame, lexicon, rest)
     if not frame.has_subject and frame.intent not in ("catalog", "refuse", "unavailable"):
-        asks_data = generic or lexicon.has("price", rest) or frame.regions or frame.period
+        asks_data = (
+            generic
+            or lexicon.has("price", rest)
+            or frame.regions
+            or frame.period
+            or frame.compare_period
+        )
         if frame.commodity and frame.intent == "lookup":
             return frame.copy(intent="clarify", reason="which_product")
-        if asks_data:
+        domain = any(
+            lexicon.has(name, rest)
+            for name in ("change", "rank_low", "rank_high", "trend", "average", "spread", "vague")
+        )
+        if asks_data or domain or (previous is None and lexicon.has("followup", rest)):
             return frame.copy(intent="clarify", reason="which_product")
         return frame.copy(intent="refuse", reason="out_of_scope")
     return frame
@@ -179,35 +196,42 @@ def _is_last_year_marker(text: str) -> bool:
 
 
 def _choose_intent(frame: Frame, lexicon: Lexicon, text: str, rest: str) -> None:
-    frame.pct = lexicon.has("pct", text)
+    frame.pct = lexicon.has("pct", rest)
     n, bottom = _top_n(text)
     low, high = lexicon.has("rank_low", rest), lexicon.has("rank_high", rest)
-    if lexicon.has("catalog", rest) and not (low or high or n):
+    top = n is not None or lexicon.has("rank_top", rest)
+    catalog_shape = lexicon.has("catalog", rest) or _CATALOG_SHAPE.search(rest)
+    if catalog_shape and not (low or high or n):
         frame.intent = "catalog"
         return
     if frame.spread is not None:
         frame.intent = "spread"
         frame.stats = _stats_wanted(lexicon, rest)
+        if not frame.stats and lexicon.has("trend", rest):
+            frame.stats = ["average", "high", "low"]
         return
-    ranking = (low or high or n) and frame.products and not frame.indicators
-    if (
-        ranking
-        and len(frame.regions) < 2
-        and (lexicon.has("rank_marker", rest) or not frame.regions or n)
-    ):
-        frame.intent = "rank"
-        frame.order = "desc" if (high and not low) else "asc"
-        if n and bottom:
-            frame.order = "asc" if frame.order == "desc" else "desc"
-        frame.n = n or (1 if len(frame.regions) == 0 else None)
-        return
-    if len(frame.products) >= 2 and not frame.indicators and not frame.regions[1:]:
+    two_series = (len(frame.products) == 2 and len(frame.regions) <= 1) or (
+        len(frame.products) == 1 and len(frame.regions) == 2
+    )
+    if two_series and not frame.indicators:
         if lexicon.has("ratio", rest):
             frame.intent, frame.spread_op = "spread", "ratio"
             return
         if lexicon.has("spread", rest):
             frame.intent = "spread"
+            frame.stats = _stats_wanted(lexicon, rest)
             return
+    one_product = len(frame.products) == 1 and not frame.indicators and len(frame.regions) < 2
+    point = frame.period is None or frame.period.point
+    if one_product and (low or high or top) and (
+        lexicon.has("rank_marker", rest) or top or (not frame.regions and point)
+    ):
+        frame.intent = "rank"
+        frame.order = "desc" if (high and not low) or (top and not low and not bottom) else "asc"
+        if bottom and not (low or high):
+            frame.order = "asc"
+        frame.n = n or 1
+        return
     if frame.compare_period is not None:
         frame.intent = "compare_dates"
         return
@@ -237,7 +261,15 @@ def _is_followup(frame: Frame, lexicon: Lexicon, rest: str, previous: Frame) -> 
         return False
     if not frame.has_subject:
         return bool(frame.regions or frame.period or frame.compare_period or rest.strip())
-    return lexicon.has("followup", rest) and not (frame.regions and frame.products)
+    if frame.regions and frame.products:
+        return False
+    return lexicon.has("followup", rest) or _is_short(rest)
+
+
+def _is_short(rest: str) -> bool:
+    """"HRC?", "热卷的": what is left besides the named things is a word or two at most."""
+    words = re.findall(r"[a-z]+|[\u3400-\u9fff]", rest)
+    return len(words) <= 2
 
 
 def _merge(previous: Frame, new: Frame, lexicon: Lexicon, rest: str) -> Frame:
@@ -251,7 +283,9 @@ def _merge(previous: Frame, new: Frame, lexicon: Lexicon, rest: str) -> Frame:
         unknown=[],
     )
     if new.has_subject:
-        merged.products, merged.indicators = new.products, new.indicators
+        keep_indicator = previous.indicators and new.products and not new.indicators
+        merged.products = new.products
+        merged.indicators = previous.indicators if keep_indicator else new.indicators
         merged.externals, merged.spread = new.externals, new.spread
         if previous.intent == "spread" and new.spread is None:
             merged.intent = "lookup"
@@ -262,6 +296,11 @@ def _merge(previous: Frame, new: Frame, lexicon: Lexicon, rest: str) -> Frame:
         merged.compare_period = new.compare_period
     elif new.compare_period is not None:
         merged.compare_period = new.compare_period
+    low, high = lexicon.has("rank_low", rest), lexicon.has("rank_high", rest)
+    if previous.intent == "rank" and (low or high) and not new.has_subject:
+        merged.order = "asc" if low and not high else "desc"
+        merged.n = new.n or previous.n or 1
+        return merged
     explicit = new.intent in ("change", "stats", "rank", "compare_dates") and (
         new.intent != "stats" or new.stats or lexicon.has("trend", rest)
     )

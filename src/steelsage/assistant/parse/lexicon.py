@@ -43,6 +43,7 @@ WORD_CLASSES = (
     "pct",
     "rank_low",
     "rank_high",
+    "rank_top",
     "rank_marker",
     "average",
     "high",
@@ -56,6 +57,7 @@ WORD_CLASSES = (
     "catalog",
     "price",
     "followup",
+    "vague",
     "out_of_scope",
     "injection",
 )

@@ -56,13 +56,14 @@ class TimeMatch:
 # ---------------------------------------------------------------------------------------------
 # Dates and labels
 
-_MONTH_EN = (
-    "January February March April May June July August September October November December"
-).split()
+_MONTH_EN = [
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+]  # fmt: skip
 _CN_QUARTER = "一二三四"
 _CN_SMALL = "零一两三四五六七八九十"  # labels: 近两周, 近三个月
 _WEEKDAY_ZH = "一二三四五六日"
-_WEEKDAY_EN = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
+_WEEKDAY_EN = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 
 def _month_end(year: int, month: int) -> date:
@@ -231,12 +232,12 @@ def _apply_compare(kind: CompareKind, main: Period) -> Period:
 _COMPARE_KIND = (
     ("month", re.compile(r"上个?月同期|month|m/m|\bmom\b", re.I)),
     ("week", re.compile(r"上周同期|week|w/w", re.I)),
-    ("previous", re.compile(r"环比|previous|period", re.I)),
+    ("previous", re.compile(r"环比|previous\s+period|period[-\s](?:over|on)[-\s]period", re.I)),
 )
 
 
 def compare_kind(text: str) -> CompareKind:
-    """Which shift a compare expression means: 去年同期 → year, 上月同期 → month, 环比 → previous."""
+    """The shift a compare expression means: 去年同期 → year, 上月同期 → month, 环比 → previous."""
     for kind, pattern in _COMPARE_KIND:
         if pattern.search(text):
             return kind  # type: ignore[return-value]
@@ -347,7 +348,6 @@ _NUM_EN = (
 _NUM_ZH = rf"(?P<n>\d{{1,4}}|[{_CN}百]{{1,5}}|半)"
 _UNIT_ZH = r"(?P<u>个?交易日|天|日|个?星期|个?礼拜|周|个?月|个?季度|年)"
 _UNIT_EN = r"(?P<u>trading\s+days?|days?|weeks?|months?|quarters?|years?)"
-_LB_EN = r"(?<![a-z])"
 _LA_EN = r"(?![a-z])"
 _YEAR_REL = {"今年": 0, "本年": 0, "去年": -1, "上年": -1, "上一年": -1, "前年": -2}
 
@@ -450,8 +450,76 @@ def _month_hit(year: int | None, m: int, today: date, zh: bool) -> _Hit | None:
     return _Hit(_month_period(year, m, today), zh=zh)
 
 
+_XUN = {"上旬": (1, 10, "early"), "中旬": (11, 20, "mid"), "下旬": (21, 31, "late")}
+
+
+def _xun(p: Period, xun: str | None, today: date) -> Period:
+    """Narrow a month to its 上旬 (1–10), 中旬 (11–20) or 下旬 (21–end)."""
+    if not xun:
+        return p
+    first, last, en = _XUN[xun]
+    start = p.start.replace(day=first)
+    end = _month_end(start.year, start.month) if last == 31 else start.replace(day=last)
+    return _period(start, end, "range", today, p.label_zh + xun, f"{en} {p.label_en}")
+
+
 def _h_month_zh(g: _G, today: date, text: str, s: int) -> _Hit | None:
-    return _month_hit(_year_of(g, today), int(_number(g("m") or "")), today, True)
+    hit = _month_hit(_year_of(g, today), int(_number(g("m") or "")), today, True)
+    xun = g("x")
+    if hit is not None and xun:
+        rebuild = hit.rebuild
+        hit.period = _xun(hit.period, xun, today)
+        if rebuild is not None:
+            hit.rebuild = lambda y: _xun(rebuild(y), xun, today)
+    return hit
+
+
+def _first_months(year: int | None, last_month: int, today: date, zh: str, en: str) -> _Hit | None:
+    """Jan 1 .. the end of ``last_month`` (1-10月, 前三季度, 今年前5个月): cumulative statistics.
+
+    With no year written it is the most recent year in which ``last_month`` has begun.
+    """
+    if not 1 <= last_month <= 12:
+        return None
+    explicit = year is not None
+    if year is None:
+        year = _default_year(lambda y: date(y, last_month, 1), today)
+        assert year is not None
+    end = _month_end(year, last_month)
+    if explicit or year != today.year:
+        zh = f"{year}年{zh}"
+        en = f"{en} {year}" if en.startswith("Jan") else f"{en} of {year}"
+    return _Hit(_period(date(year, 1, 1), end, "range", today, zh, en))
+
+
+def _h_month_span_zh(g: _G, today: date, text: str, s: int) -> _Hit | None:
+    m1, m2 = int(_number(g("m") or "")), int(_number(g("m2") or ""))
+    if m1 > m2:
+        return None
+    year = _year_of(g, today)
+    if m1 == 1:
+        return _first_months(year, m2, today, f"1-{m2}月", f"Jan-{_MONTH_EN[m2 - 1][:3]}")
+    a = _month_hit(year, m1, today, True)
+    if a is None:
+        return None
+    if year is None:  # resolve by the end month: the most recent span that has begun
+        year = _default_year(lambda y: date(y, m2, 1), today)
+        assert year is not None
+    start = date(year, m1, 1)
+    p = _period(start, _month_end(year, m2), "range", today, f"{year}年{m1}-{m2}月",
+                f"{_MONTH_EN[m1 - 1][:3]}-{_MONTH_EN[m2 - 1][:3]} {year}")  # fmt: skip
+    return _Hit(p)
+
+
+def _h_first_quarters_zh(g: _G, today: date, text: str, s: int) -> _Hit | None:
+    n = int(_number(g("n") or ""))
+    return _first_months(_year_of(g, today), 3 * n, today, f"前{_CN_SMALL[n]}季度",
+                         f"first {n} quarters")  # fmt: skip
+
+
+def _h_first_months_zh(g: _G, today: date, text: str, s: int) -> _Hit | None:
+    n = int(_number(g("n") or ""))
+    return _first_months(_year_of(g, today), n, today, f"前{n}个月", f"first {n} months")
 
 
 def _quarter_hit(year: int | None, q: int, today: date, zh: bool) -> _Hit | None:
@@ -604,6 +672,9 @@ def _h_year_en(g: _G, today: date, text: str, s: int) -> _Hit | None:
     return _Hit(_year_period(int(g("ys") or 0), today), zh=False)
 
 
+_MAX_DAYS_BACK = 100 * 366  # "近9999年" is not a period anyone has data for
+
+
 def _rolling_days(n: float, unit: str) -> int:
     """Calendar days in 近N<unit>: week 7, month 365/12 (1 → 30, 3 → 91, 6 → 182), year 365."""
     u = unit.lower()
@@ -645,7 +716,7 @@ def _rolling_labels(n: float, unit: str) -> tuple[str, str]:
 
 
 def _rolling(n: float, unit: str, today: date, zh: bool) -> _Hit | None:
-    if n <= 0 or n > 10000:
+    if n <= 0 or n * _rolling_days(1, unit) > _MAX_DAYS_BACK:
         return None
     u = unit.lower()
     if "交易日" in u or u.startswith("trading"):
@@ -671,7 +742,7 @@ def _h_rolling_en1(g: _G, today: date, text: str, s: int) -> _Hit | None:
 
 
 def _ago(n: float, unit: str, today: date, zh: bool) -> _Hit | None:
-    if n <= 0 or n > 10000:
+    if n <= 0 or n * _rolling_days(1, unit) > _MAX_DAYS_BACK:
         return None
     u = unit.lower()
     if "交易日" in u or u.startswith("trading"):
@@ -783,7 +854,13 @@ def _month_rel_hit(back: int, today: date, zh: bool) -> _Hit:
 
 
 def _h_month_rel_zh(g: _G, today: date, text: str, s: int) -> _Hit | None:
-    return _month_rel_hit(_weeks_back(g("k") or ""), today, True)
+    hit = _month_rel_hit(_weeks_back(g("k") or ""), today, True)
+    hit.period = _xun(hit.period, g("x"), today)
+    return hit
+
+
+def _h_month_to_date_zh(g: _G, today: date, text: str, s: int) -> _Hit | None:
+    return _month_rel_hit(0, today, True)
 
 
 def _h_month_rel_en(g: _G, today: date, text: str, s: int) -> _Hit | None:
@@ -855,7 +932,7 @@ _RULES: list[tuple[str, _Handler]] = [
         _h_compare_zh,
     ),
     (
-        _LB_EN + r"(?:(?P<y>same\s+(?:period|time)\s+(?:of\s+)?last\s+year|(?:a|one|1)\s+year\s+ago"
+        r"(?:(?P<y>same\s+(?:period|time)\s+(?:of\s+)?last\s+year|(?:a|one|1)\s+year\s+ago"
         r"|year[-\s](?:over|on)[-\s]year|yoy|y/y|y-o-y)|(?P<mo>same\s+(?:period|time)\s+(?:of\s+)?"
         r"last\s+month|month[-\s](?:over|on)[-\s]month|mom|m/m)|(?P<w>same\s+(?:period|time)\s+"
         r"(?:of\s+)?last\s+week|week[-\s](?:over|on)[-\s]week|w/w)|(?P<p>(?:the\s+)?previous\s+"
@@ -869,7 +946,7 @@ _RULES: list[tuple[str, _Handler]] = [
         _h_spring_zh,
     ),
     (
-        _LB_EN + rf"(?:after|since|post)[-\s]+(?:the\s+)?(?:(?P<ys>{_YEAR4})\s+)?(?:spring\s+"
+        rf"(?:after|since|post)[-\s]+(?:the\s+)?(?:(?P<ys>{_YEAR4})\s+)?(?:spring\s+"
         r"festival|chinese\s+new\s+year|lunar\s+new\s+year|cny)(?:\s+holidays?)?" + _LA_EN,
         _h_spring_en,
     ),
@@ -888,7 +965,18 @@ _RULES: list[tuple[str, _Handler]] = [
     (rf"{_LB_ZH}(?:{_YEARP})?{_MON_ZH}月{_DAY_ZH}[日号]", _h_md_zh),
     (rf"{_LB_ZH}(?:{_YEARP})?第?(?P<q>[一二三四1-4])季度", _h_quarter_zh),
     (rf"{_LB_ZH}(?:{_YEARP})?(?P<h>上|下)半年度?", _h_half_zh),
-    (rf"{_LB_ZH}(?:{_YEARP})?{_MON_ZH}月份?", _h_month_zh),
+    (rf"{_LB_ZH}(?:{_YEARP})?{_MON_ZH}月份?(?P<x>上旬|中旬|下旬)?", _h_month_zh),
+    (
+        rf"{_LB_ZH}(?:{_YEARP})?{_MON_ZH}\s*(?:-|~|～|—|–|至|到)\s*"
+        + _MON_ZH.replace("(?P<m>", "(?P<m2>")
+        + "月份?",
+        _h_month_span_zh,
+    ),
+    (rf"{_LB_ZH}(?:{_YEARP})?前(?P<n>[一二两三1-3])个?季度", _h_first_quarters_zh),
+    (
+        rf"(?:{_YEARP})前(?P<n>1[0-2]|[1-9]|十[一二]?|[一二两三四五六七八九])个?月(?:份)?",
+        _h_first_months_zh,
+    ),
     (rf"(?<![\d.])(?P<y>{_YEAR4})\s*年(?:度|全年|初)?(?!\d)", _h_year_zh),
     # numeric dates: 2024-03-15, 2024/3/15, 2024.3.15; months: 2024-03, 2024/3
     (
@@ -898,7 +986,7 @@ _RULES: list[tuple[str, _Handler]] = [
     ),
     (rf"(?<![\d.])(?P<y>{_YEAR4})[-/](?P<m>1[0-2]|0?[1-9])(?!\d|[-/.]\d)", _h_iso_month),
     (
-        _LB_EN + r"(?:the\s+)?(?P<o>first|second|third|fourth|1st|2nd|3rd|4th)\s+(?P<u>quarter|"
+        r"(?:the\s+)?(?P<o>first|second|third|fourth|1st|2nd|3rd|4th)\s+(?P<u>quarter|"
         rf"half)(?:\s+of)?(?:\s+(?:(?P<ys>{_YEAR4})|(?P<yr>this\s+year|last\s+year)))?" + _LA_EN,
         _h_ordinal_en,
     ),
@@ -909,12 +997,12 @@ _RULES: list[tuple[str, _Handler]] = [
         _h_dmy_en,
     ),
     (
-        rf"{_LB_EN}{_MONTHS_EN}\.?\s+(?:the\s+)?{_DAY_EN}(?![\d:%a-z]|\.\d)"
+        rf"{_MONTHS_EN}\.?\s+(?:the\s+)?{_DAY_EN}(?![\d:%a-z]|\.\d)"
         rf"(?:,?\s+(?P<ys>{_YEAR4})(?!\d))?",
         _h_mdy_en,
     ),
-    (rf"{_LB_EN}{_MONTHS_EN}\.?,?\s+(?:of\s+)?(?P<ys>{_YEAR4})(?!\d)", _h_my_en),
-    (rf"{_LB_EN}{_MONTHS_EN}", _h_month_en),
+    (rf"{_MONTHS_EN}\.?,?\s+(?:of\s+)?(?P<ys>{_YEAR4})(?!\d)", _h_my_en),
+    (rf"{_MONTHS_EN}", _h_month_en),
     (rf"(?<![\w.$¥])(?P<ys>{_YEAR4})(?![\w%]|[.,]\d)", _h_year_en),
     # rolling windows and 'ago'
     (
@@ -922,13 +1010,14 @@ _RULES: list[tuple[str, _Handler]] = [
         _h_rolling_zh,
     ),
     (rf"(?<![\d.{_CN}近过最第])(?<!过去){_NUM_ZH}\s*{_UNIT_ZH}(?:以前|之前|前)(?!天)", _h_ago_zh),
+    (rf"(?<![\d.{_CN}近过最第前])(?<!过去){_NUM_ZH}\s*{_UNIT_ZH}(?:之内|以内|内)", _h_rolling_zh),
     (
-        _LB_EN + r"(?:(?:in|over|during|for|within)\s+)?(?:the\s+)?(?:past|last|previous|recent|"
+        r"(?:(?:in|over|during|for|within)\s+)?(?:the\s+)?(?:past|last|previous|recent|"
         rf"prior)\s+{_NUM_EN}\s+{_UNIT_EN}" + _LA_EN,
         _h_rolling_en,
     ),
     (
-        _LB_EN + r"(?:(?:in|over|during|for|within)\s+)?(?:the\s+)?past\s+(?P<u>week|month|quarter|"
+        r"(?:(?:in|over|during|for|within)\s+)?(?:the\s+)?past\s+(?P<u>week|month|quarter|"
         r"year)" + _LA_EN,
         _h_rolling_en1,
     ),
@@ -941,13 +1030,13 @@ _RULES: list[tuple[str, _Handler]] = [
     # today, yesterday
     (r"(?P<k>今天|今日|当日|当天|现在|目前|当前|此刻|最新)", _h_today),
     (
-        _LB_EN + r"(?P<k>today|right\s+now|now|currently|current|latest|at\s+present|presently|"
+        r"(?P<k>today|right\s+now|now|currently|current|latest|at\s+present|presently|"
         r"as\s+of\s+today)(?:'s)?" + _LA_EN,
         _h_today,
     ),
     (r"(?P<k>昨天|昨日|(?<![目当提之以事日空眼跟面向])前天(?![然数]))", _h_yesterday),
     (
-        _LB_EN + r"(?P<k>(?:the\s+)?day\s+before\s+yesterday|yesterday)(?:'s)?" + _LA_EN,
+        r"(?P<k>(?:the\s+)?day\s+before\s+yesterday|yesterday)(?:'s)?" + _LA_EN,
         _h_yesterday,
     ),
     # weekdays, weeks, months, quarters, years relative to today
@@ -957,54 +1046,79 @@ _RULES: list[tuple[str, _Handler]] = [
         _h_weekday_zh,
     ),
     (
-        _LB_EN + r"(?:(?P<k>last|previous|this|on|past)\s+)?(?P<d>monday|tuesday|wednesday|"
+        r"(?:(?P<k>last|previous|this|on|past)\s+)?(?P<d>monday|tuesday|wednesday|"
         r"thursday|friday|saturday|sunday)(?:'s)?" + _LA_EN,
         _h_weekday_en,
     ),
     (rf"{_LB_WEEK}{_REL_PREFIX}{_KW_WEEK}(?![期末])", _h_week_zh),
     (
-        _LB_EN + r"(?:(?P<k>this|last|previous|current)\s+week|(?P<k2>the\s+week\s+before\s+last)"
+        r"(?:(?P<k>this|last|previous|current)\s+week|(?P<k2>the\s+week\s+before\s+last)"
         r"|(?P<k3>week[-\s]to[-\s]date|wtd))" + _LA_EN,
         _h_week_en,
     ),
-    (rf"(?<![上下本这个当每同])(?:{_REL_PREFIX})月份?", _h_month_rel_zh),
+    (rf"(?<![上下本这个当每同])(?:{_REL_PREFIX})月份?(?P<x>上旬|中旬|下旬)?", _h_month_rel_zh),
+    (r"(?<![上下本这个当每同年])月初(?:至今|以来|到现在|到目前)", _h_month_to_date_zh),
     (
-        _LB_EN + r"(?:(?P<k>this|last|previous|current)\s+month|(?P<k2>the\s+month\s+before\s+"
+        r"(?:(?P<k>this|last|previous|current)\s+month|(?P<k2>the\s+month\s+before\s+"
         r"last)|(?P<k3>month[-\s]to[-\s]date|mtd))" + _LA_EN,
         _h_month_rel_en,
     ),
     (r"(?P<k>上个?|上一个?|本|这个?|这一|当)季度?(?!节)", _h_quarter_rel_zh),
     (
-        _LB_EN + r"(?:(?P<k>this|last|previous|current)\s+quarter|(?P<k3>quarter[-\s]to[-\s]date|"
+        r"(?:(?P<k>this|last|previous|current)\s+quarter|(?P<k3>quarter[-\s]to[-\s]date|"
         r"qtd))" + _LA_EN,
         _h_quarter_rel_en,
     ),
     (r"年初(?:至今|以来|到现在|到今天|到目前)|(?:今年|本年度?)(?:以来|至今|到现在)", _h_ytd_zh),
     (
-        _LB_EN + r"(?:ytd|year[-\s]to[-\s]date|so\s+far\s+this\s+year|this\s+year\s+so\s+far|since"
+        r"(?:ytd|year[-\s]to[-\s]date|so\s+far\s+this\s+year|this\s+year\s+so\s+far|since"
         r"\s+the\s+(?:start|beginning)\s+of\s+(?:the|this)\s+year)" + _LA_EN,
         _h_ytd_en,
     ),
     (rf"(?<![\d{_CN}提])(?P<k>今年|本年度?|去年|上年度?|上一年|前年)(?:全年|度)?", _h_year_rel_zh),
     (
-        _LB_EN
-        + r"(?:(?P<k>this|last|previous|current)\s+year|(?P<k2>the\s+year\s+before\s+last))"
-        + _LA_EN,
+        r"(?:(?P<k>this|last|previous|current)\s+year|(?P<k2>the\s+year\s+before\s+last))" + _LA_EN,
         _h_year_rel_en,
     ),
 ]
 
 
-def _compile() -> tuple[re.Pattern[str], list[tuple[str, _Handler]]]:
+# The gate: where any rule can start. Every rule is tried only at these positions, so a
+# question with no time in it ("哪个城市的螺纹最便宜", "Which city has the cheapest rebar?") costs
+# one cheap look per character. Keep it in step with the rules' first words (a test compares
+# the gated scan with an ungated one).
+_GATE_ZH = (
+    r"今[天日年]|昨[天日]|前[天年一二两三四五六七八九十\d]|月初|当[日天前月周季星礼]|现在|目前|此刻|最[近新]|上[上个一周星礼月年季半]|下半"
+    r"|本[周星礼月季年]|这[周个一星礼月季]|近|过[去年]|去年|同比|环比|春节|农历|节后|第[一二三四1-4]"
+    rf"|周|星期|礼拜|在过去|年初|半[年个]|[{_CN}][{_CN}百月季年天周个日星礼交前上下]|\d"
+)
+_GATE_EN = (
+    r"same\s|(?:a|an|one|1)\s+(?:year|day|week|month|trading)|year[-\s]|yoy|y/y|y-o-y"
+    r"|month[-\s]|mom(?![a-z])|m/m|week[-\s]|w/w|the\s|previous\s|period[-\s]|after[-\s]"
+    r"|since\s|post[-\s]|q[1-4]|h[12]|(?:first|second|third|fourth)\s"
+    r"|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
+    r"|(?:in|over|during|for|within)\s+(?:the\s+)?(?:past|last|previous|recent|prior)\s"
+    r"|(?:past|last|recent|prior|this|current)\s|today|right\s|now(?![a-z])|current|latest"
+    r"|at\s+present|presently|as\s+of|day\s|yesterday|on\s|(?:mon|tues|wednes|thurs|fri|satur|sun)day"
+    r"|ytd|so\s+far|quarter[-\s]|qtd|wtd|mtd"
+    r"|(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|eighteen|twenty"
+    r"|thirty|sixty|ninety|hundred)\s"
+)
+_GATE = rf"(?:(?<![a-z])(?={_GATE_EN})|(?={_GATE_ZH}))"
+
+
+def _compile(gate: str = _GATE) -> tuple[re.Pattern[str], list[tuple[str, _Handler]]]:
+    """The scan: every rule with its groups renamed apart, behind ``gate`` (tests pass "")."""
     parts, handlers = [], []
     for i, (pattern, handler) in enumerate(_RULES):
         prefix = f"r{i}_"
         local = pattern.replace("(?P<", f"(?P<{prefix}").replace("(?P=", f"(?P={prefix}")
-        parts.append(f"(?P<r{i}>{local})")
+        # The rule's tag group comes last: it closes last, so it is the match's lastgroup, and
+        # the rule still starts with its own first character (the regex engine then skips
+        # alternatives whose first literal does not match without entering them).
+        parts.append(f"(?:{local})(?P<r{i}>)")
         handlers.append((prefix, handler))
-    # Cheap gate: rules only start at a digit, a word start or one of these characters.
-    gate = rf"(?:(?<![a-z])(?=[a-z])|(?=[\d{_CN}今昨前当现目最此上本这近过去年同环春农节第周星礼在半]))"
-    return re.compile(gate + "(?:" + "|".join(parts) + ")", re.I), handlers
+    return re.compile(gate + "(?:" + "|".join(parts) + ")"), handlers
 
 
 _SCAN, _HANDLERS = _compile()
@@ -1133,8 +1247,11 @@ def _combine(hits: list[_Hit], text: str, today: date) -> list[_Hit]:
 
 # ---------------------------------------------------------------------------------------------
 
-_FULL_WIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
-_FULL_WIDTH[0x3000] = 0x20
+# One length-preserving pass: full-width ASCII → ASCII, A–Z → a–z (spans stay valid).
+_NORMALIZE = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
+_NORMALIZE.update({c: c - 0xFEE0 + 32 for c in range(0xFF21, 0xFF3B)})
+_NORMALIZE.update({c: c + 32 for c in range(0x41, 0x5B)})
+_NORMALIZE[0x3000] = 0x20
 
 
 def find_times(text: str, today: date) -> list[TimeMatch]:
@@ -1144,7 +1261,7 @@ def find_times(text: str, today: date) -> list[TimeMatch]:
     "compare" and a period already applied to the question's first main period (or to today
     when the question names none).
     """
-    norm = text.translate(_FULL_WIDTH) if not text.isascii() else text
+    norm = text.translate(_NORMALIZE)
     hits: list[_Hit] = []
     for m in _SCAN.finditer(norm):
         name = m.lastgroup or ""

@@ -234,11 +234,13 @@ _COMMANDS: tuple[type[exp.Expression], ...] = (
 _TABLE_ARGS = frozenset({"this", "alias"})
 
 
-def allowed_function_names() -> list[str]:
-    """The functions a generated query may call, for prompts and error messages."""
+def allowed_function_names(dialect: str | None = None) -> list[str]:
+    """The functions a generated query may call on ``dialect`` (any, when None), for prompts
+    and error messages."""
     names = set(_FUNCTIONS.values())
-    for extra in _ANONYMOUS.values():
-        names.update(extra)
+    for name, extra in _ANONYMOUS.items():
+        if dialect is None or _DIALECTS.get(dialect, dialect) == name:
+            names.update(extra)
     return sorted(names)
 
 
@@ -342,10 +344,26 @@ def _top_query(root: exp.Expression, sql: str) -> exp.Query:
     return root
 
 
+def _key(identifier: exp.Expression | None) -> str:
+    """How the database matches a name: PostgreSQL folds unquoted names to lower case and
+    keeps quoted ones exactly. Matching names by this key (rather than case-insensitively)
+    means ``WITH "SERIES" AS (…) SELECT * FROM series`` does not pass for a CTE reference
+    while the database reads the real table; on SQLite (case-insensitive) it only refuses
+    more."""
+    if not isinstance(identifier, exp.Identifier):
+        return ""
+    return identifier.this if identifier.quoted else identifier.this.lower()
+
+
+def _cte_key(cte: exp.CTE) -> str:
+    alias = cte.args.get("alias")
+    return _key(alias.this if isinstance(alias, exp.TableAlias) else None)
+
+
 def _cte_names(with_: exp.With | None) -> list[str]:
     if with_ is None:
         return []
-    return [cte.alias_or_name.lower() for cte in with_.expressions]
+    return [_cte_key(cte) for cte in with_.expressions]
 
 
 def _visible_ctes(node: exp.Expression) -> set[str]:
@@ -360,7 +378,7 @@ def _visible_ctes(node: exp.Expression) -> set[str]:
             position = next((i for i, cte in enumerate(ctes) if cte is child), -1)
             if position >= 0:
                 end = position + 1 if parent.args.get("recursive") else position
-                names.update(cte.alias_or_name.lower() for cte in ctes[:end])
+                names.update(_cte_key(cte) for cte in ctes[:end])
         else:
             with_ = parent.args.get("with_")
             if isinstance(with_, exp.With) and child is not with_:
@@ -372,7 +390,7 @@ def _visible_ctes(node: exp.Expression) -> set[str]:
 def _check_tables(root: exp.Expression) -> None:
     for with_ in root.find_all(exp.With):
         for name in _cte_names(with_):
-            if name in VIEW_NAMES:
+            if name.lower() in VIEW_NAMES:
                 raise _refuse(
                     "cte_name",
                     f"WITH 子查询不能与视图同名（{name}）。",
@@ -386,7 +404,7 @@ def _check_tables(root: exp.Expression) -> None:
                 "Table functions are not allowed in FROM.",
             )
         shown = ".".join(p.name for p in table.parts)
-        name = table.name.lower()
+        name = _key(table.this)
         if table.args.get("db") or table.args.get("catalog"):
             raise _refuse(
                 "table",
@@ -412,11 +430,11 @@ def _check_nodes(root: exp.Expression, dialect: str) -> None:
         if kind is exp.Anonymous:
             name = node.name.lower()
             if name not in anonymous:
-                raise _function_refused(name)
+                raise _function_refused(name, dialect)
         elif kind in _FUNCTIONS:
             continue
         elif isinstance(node, exp.Func) and kind not in _NODES:
-            raise _function_refused(node.sql_name().lower())
+            raise _function_refused(node.sql_name().lower(), dialect)
         elif kind not in _NODES:
             raise _refuse(
                 "syntax",
@@ -431,8 +449,8 @@ def _check_nodes(root: exp.Expression, dialect: str) -> None:
             )
 
 
-def _function_refused(name: str) -> UnsafeSQLError:
-    allowed = ", ".join(allowed_function_names())
+def _function_refused(name: str, dialect: str) -> UnsafeSQLError:
+    allowed = ", ".join(allowed_function_names(dialect))
     return UnsafeSQLError(
         "function",
         f"不允许调用函数 {name}()。可用函数：{allowed}。",
@@ -457,6 +475,18 @@ def _cap_limit(query: exp.Query, limit: int) -> None:
     query.set("limit", exp.Limit(expression=exp.Literal.number(wanted)))
 
 
+def _portable_round(query: exp.Query) -> None:
+    """PostgreSQL has no round(double precision, int): cast the argument to NUMERIC, as
+    models trained on other databases routinely write round(avg(value), 1)."""
+    for node in list(query.find_all(exp.Round)):
+        arg = node.this
+        if node.args.get("decimals") is None or arg is None:
+            continue
+        if isinstance(arg, exp.Cast) and arg.to.this == exp.DataType.Type.DECIMAL:
+            continue
+        node.set("this", exp.cast(arg.copy(), exp.DataType.build("DECIMAL")))
+
+
 # --------------------------------------------------------------------------- entry point
 def check_sql(sql: str, *, dialect: str, limit: int = DEFAULT_LIMIT) -> exp.Query:
     """The parsed, checked query with its LIMIT capped at ``limit``, or UnsafeSQLError.
@@ -473,6 +503,8 @@ def check_sql(sql: str, *, dialect: str, limit: int = DEFAULT_LIMIT) -> exp.Quer
     _check_tables(query)
     _check_nodes(query, read)
     _cap_limit(query, limit)
+    if read == "postgres":
+        _portable_round(query)
     return query
 
 

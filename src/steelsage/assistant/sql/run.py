@@ -71,9 +71,9 @@ def _read_only(detail: str) -> UnsafeSQLError:
 def _db_error(detail: str) -> SqlQueryError:
     return SqlQueryError(
         "db_error",
-        f"数据库无法执行这条 SQL：{detail}。请检查列名（见 v_series、v_observations 的说明）。",
-        f"The database could not run this SQL: {detail}. Check the column names "
-        "(see the descriptions of v_series and v_observations).",
+        f"数据库无法执行这条 SQL：{detail}。请对照 v_series、v_observations 的说明修改。",
+        f"The database could not run this SQL: {detail}. Fix it using the descriptions "
+        "of v_series and v_observations.",
     )
 
 

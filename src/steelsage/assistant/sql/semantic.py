@@ -175,8 +175,7 @@ EXAMPLES: tuple[Example, ...] = (
         sqlite="SELECT strftime('%Y-%m', date) AS month, round(avg(value), 1) AS avg_value "
         "FROM v_observations WHERE series_code = 'hrc.shanghai' "
         "AND date >= '2026-01-01' AND date < '2027-01-01' GROUP BY month ORDER BY month",
-        postgresql="SELECT to_char(date, 'YYYY-MM') AS month, "
-        "round(CAST(avg(value) AS NUMERIC), 1) AS avg_value "
+        postgresql="SELECT to_char(date, 'YYYY-MM') AS month, round(avg(value), 1) AS avg_value "
         "FROM v_observations WHERE series_code = 'hrc.shanghai' "
         "AND date >= '2026-01-01' AND date < '2027-01-01' GROUP BY month ORDER BY month",
     ),
@@ -192,11 +191,9 @@ _DIALECT_NOTES: dict[str, dict[str, str]] = {
     },
     "postgresql": {
         "zh": "数据库是 PostgreSQL：日期可与 'YYYY-MM-DD' 字符串比较；按月用 "
-        "date_trunc('month', date) 或 to_char(date, 'YYYY-MM')；保留小数用 "
-        "round(CAST(x AS NUMERIC), 2)。",
+        "date_trunc('month', date) 或 to_char(date, 'YYYY-MM')。",
         "en": "The database is PostgreSQL: dates compare with 'YYYY-MM-DD' strings; group by "
-        "month with date_trunc('month', date) or to_char(date, 'YYYY-MM'); round with "
-        "round(CAST(x AS NUMERIC), 2).",
+        "month with date_trunc('month', date) or to_char(date, 'YYYY-MM').",
     },
 }
 
@@ -227,7 +224,7 @@ def describe(lang: Lang | str = "zh", dialect: str = "sqlite", *, limit: int = 2
             lines.append(f"  - {col.name} ({col.type}): {col.en if en else col.zh}")
         lines.append("")
     lines.append(_RULES[key].format(limit=limit))
-    functions = ", ".join(allowed_function_names())
+    functions = ", ".join(allowed_function_names(dialect))
     lines.append(("Allowed functions: " if en else "可用函数：") + functions)
     notes = _DIALECT_NOTES.get(dialect, _DIALECT_NOTES["sqlite"])
     lines.append(notes[key])
