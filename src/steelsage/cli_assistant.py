@@ -7,6 +7,7 @@ in well under two seconds.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from datetime import date
@@ -74,7 +75,8 @@ def _reading_engine(engine_factory: Any) -> Engine:
     engine = engine_factory(migrate=False)
     if not inspect(engine).has_table("series"):
         _fail(
-            "数据库还没有数据，请先运行 `steelsage demo build` 或 `steelsage db upgrade` 并导入数据 / "
+            "数据库还没有数据，请先运行 `steelsage demo build`"
+            "（或 `steelsage db upgrade` 并导入数据）/ "
             "the database holds no data yet: run `steelsage demo build` (or `steelsage db upgrade` "
             "and import data) first"
         )
@@ -123,10 +125,8 @@ def register(app: typer.Typer, eval_app: typer.Typer, engine_factory: Any) -> No
         assistant = _assistant(_reading_engine(engine_factory), _today(today))
         session = Session()
         language = _lang(lang)
-        try:
-            import readline  # noqa: F401  (line editing and history for input())
-        except ImportError:  # pragma: no cover - not on every platform
-            pass
+        with contextlib.suppress(ImportError):  # line editing and history for input()
+            import readline  # noqa: F401
         if sys.stdin.isatty():
             console.print("[dim]steelsage chat — /reset 清空上下文, /exit 退出[/dim]")
         while True:

@@ -64,7 +64,9 @@ def test_rank_orders_cities(assistant: Assistant, assistant_db: Engine) -> None:
     assert len(prices) == 3 and answer.verified
     assert [p.value for p in prices] == sorted(p.value for p in prices)
     cities = ["shanghai", "beijing", "guangzhou", "hangzhou", "tianjin", "wuhan"]
-    expected = sorted(value_on_or_before(assistant_db, f"rebar.{c}", ASSISTANT_END)[1] for c in cities)
+    expected = sorted(
+        value_on_or_before(assistant_db, f"rebar.{c}", ASSISTANT_END)[1] for c in cities
+    )
     assert [p.value for p in prices] == expected[:3]
 
 
@@ -118,7 +120,10 @@ def test_bad_and_edge_input_never_breaks(assistant: Assistant, question: str, ki
 
 def test_entitlements_hold_in_the_answer(assistant_db: Engine) -> None:
     rebar_only = Principal(
-        id="sub", name="subscriber", role="subscriber", packages=(Package(name="rebar", products=frozenset({"rebar"})),)
+        id="sub",
+        name="subscriber",
+        role="subscriber",
+        packages=(Package(name="rebar", products=frozenset({"rebar"})),),
     )
     assistant = Assistant(assistant_db, principal=rebar_only, today=ASSISTANT_END)
     denied = assistant.ask("今天上海热卷多少钱")
@@ -132,10 +137,15 @@ def test_entitlements_hold_in_the_answer(assistant_db: Engine) -> None:
 
 def test_delay_hides_the_newest_values(assistant_db: Engine) -> None:
     delayed = Principal(
-        role="subscriber", packages=(Package(name="free", products=frozenset({"rebar"}), delay_days=7),)
+        role="subscriber",
+        packages=(Package(name="free", products=frozenset({"rebar"}), delay_days=7),),
     )
-    answer = Assistant(assistant_db, principal=delayed, today=ASSISTANT_END).ask("今天上海螺纹多少钱")
-    assert answer.values and all(v.date <= ASSISTANT_END - timedelta(days=7) for v in answer.values if v.date)
+    answer = Assistant(assistant_db, principal=delayed, today=ASSISTANT_END).ask(
+        "今天上海螺纹多少钱"
+    )
+    assert answer.values and all(
+        v.date <= ASSISTANT_END - timedelta(days=7) for v in answer.values if v.date
+    )
     assert answer.verified
 
 

@@ -19,7 +19,7 @@ from typer.testing import CliRunner, Result
 
 from steelsage.cli import app
 from steelsage.config import get_settings
-from steelsage.store import get_engine, get_series
+from steelsage.store import get_engine, get_observations, get_series
 from steelsage.store import models as m
 
 from .integration_support import DATA, FILE_SOURCES, count
@@ -59,6 +59,9 @@ COVERED = {
     "db upgrade",
     "fx import",
     "reprocess",
+    "ask",
+    "chat",
+    "eval assistant",
 }
 
 Invoke = Callable[..., Result]
@@ -544,3 +547,85 @@ def test_db_upgrade_and_an_unreachable_database(cli, sqlite_engine: Engine):
     broken = cli("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2")
     assert "STEELSAGE_DATABASE_URL" in _text(broken("db", "upgrade", code=1))
     assert "STEELSAGE_DATABASE_URL" in _text(cli("not a url")("today", code=1))
+
+
+# --------------------------------------------------------------------------- assistant
+
+
+def test_ask_json_answer_is_grounded(tiny):
+    invoke, engine = tiny
+    payload = as_json(invoke("ask", "今天上海螺纹多少钱", "--json", "--today", "2026-11-24"))
+    assert {"text", "values", "sources", "chart", "trace", "verified"} <= set(payload)
+    assert payload["verified"] and payload["kind"] == "data"
+    obs = get_observations(engine, "rebar.shanghai", end=date(2026, 11, 24))
+    assert payload["values"][0]["value"] == obs["value"][-1]
+    assert payload["sources"][0]["series_code"] == "rebar.shanghai"
+
+
+def test_ask_plain_text_and_english(tiny):
+    invoke, _ = tiny
+    text = _text(invoke("ask", "What was rebar in Hangzhou yesterday?", "--today", "2026-11-24"))
+    assert "Hangzhou" in text and "Sources" in text
+    refused = _text(invoke("ask", "今天天气怎么样"))
+    assert "抱歉" in refused
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["ask", "螺纹", "--lang", "fr"], "--lang"),
+        (["ask", "螺纹", "--today", "yesterday"], "YYYY-MM-DD"),
+    ],
+)
+def test_ask_bad_options(tiny, args: list[str], needle: str):
+    invoke, _ = tiny
+    assert needle in _text(invoke(*args, code=1))
+
+
+def test_ask_on_a_database_without_data_says_what_to_do(cli, tmp_path: Path):
+    invoke = cli(f"sqlite:///{(tmp_path / 'none.db').as_posix()}")
+    assert "demo build" in _text(invoke("ask", "今天上海螺纹多少钱", code=1))
+
+
+def test_chat_follows_up_and_resets(tiny):
+    runner_input = "今天上海螺纹多少钱\n那杭州呢?\n/reset\n那南京呢?\n/exit\n"
+    result = CliRunner().invoke(app, ["chat", "--today", "2026-11-24"], input=runner_input)
+    assert result.exit_code == 0, result.output
+    text = _text(result)
+    assert "上海螺纹钢" in text and "杭州螺纹钢" in text
+    assert "请问您想查哪个品种" in text  # after /reset the follow-up has nothing to follow
+
+
+def test_eval_assistant_json(tiny, tmp_path: Path):
+    invoke, _ = tiny
+    devset = tmp_path / "dev.jsonl"
+    items = [
+        {
+            "id": "lookup-1",
+            "category": "lookup",
+            "lang": "zh",
+            "turns": ["今天上海螺纹多少钱"],
+            "gold": {"op": "value", "series": "rebar.shanghai", "date": "today"},
+        },
+        {
+            "id": "followup-1",
+            "category": "followup",
+            "lang": "zh",
+            "turns": ["今天上海螺纹多少钱", "那杭州呢?"],
+            "gold": {"op": "value", "series": "rebar.hangzhou", "date": "today"},
+        },
+        {
+            "id": "refuse-1",
+            "category": "refuse",
+            "lang": "en",
+            "turns": ["tell me a joke"],
+            "gold": {"op": "refuse"},
+        },
+    ]
+    devset.write_text("\n".join(json.dumps(i, ensure_ascii=False) for i in items), "utf-8")
+    report = as_json(invoke("eval", "assistant", "--json", "--set", str(devset)))
+    assert set(report) >= {"overall", "categories", "latency_ms", "n"}
+    assert report["n"] == 3 and report["overall"] == 1.0
+    assert set(report["latency_ms"]) == {"p50", "p95"}
+    missing = _text(invoke("eval", "assistant", "--set", str(tmp_path / "nope.jsonl"), code=1))
+    assert "nope.jsonl" in missing

@@ -8,6 +8,7 @@ what was missing and where the numbers come from.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
@@ -36,6 +37,8 @@ class _Writer:
         self.lines: list[str] = []
         self.allowed_numbers: set[float] = set()
         self.allowed_dates: set[date] = set()
+        # Words with digits that are labels, not figures ("近30天", "第2版"): masked when verifying.
+        self.protected: set[str] = set()
 
     # ------------------------------------------------------------------ formatting
     def num(self, v: Value) -> str:
@@ -79,17 +82,18 @@ class _Writer:
             return ""
         label = p.label_zh if self.zh else p.label_en
         self.allowed_dates.update((p.start, p.end))
-        self._allow_digits(label)
+        if re.search(r"[^\d\s\-–/.,]", label):
+            self.protected.add(label)
+        elif label.isdigit():  # a bare year, "2023"
+            self.allowed_numbers.add(float(label))
         return label
-
-    def _allow_digits(self, text: str) -> None:
-        from steelsage.assistant.numbers import scan_numbers
-
-        for token in scan_numbers(text):
-            self.allowed_numbers.add(float(token.value))
 
     def say(self, zh: str, en: str) -> None:
         self.lines.append(zh if self.zh else en)
+
+
+def _en_parens(text: str) -> str:
+    return text.replace("（", " (").replace("）", ")")
 
 
 def _by_label(values: Iterable[Value]) -> dict[str, Value]:
@@ -144,8 +148,10 @@ def _change(w: _Writer, out: ToolOutput) -> None:
                 else f"from {w.date(base.date)} to {w.date(end.date)}"
             )
             w.say(
-                f"{name}{span_zh}{w.change(chg)}{pct_text}，从 {w.amount(base)} 到 {w.amount(end)}。",
-                f"{name} was {w.change(chg)}{pct_text} {span_en}, from {w.amount(base)} to {w.amount(end)}.",
+                f"{name}{span_zh}{w.change(chg)}{pct_text}，"
+                f"从 {w.amount(base)} 到 {w.amount(end)}。",
+                f"{name} was {w.change(chg)}{pct_text} {span_en}, "
+                f"from {w.amount(base)} to {w.amount(end)}.",
             )
             continue
         level = by.get(code)
@@ -155,7 +161,8 @@ def _change(w: _Writer, out: ToolOutput) -> None:
         prev = f"（前值日期 {w.date(change.start)}）" if change.start and w.zh else ""
         prev_en = f" (previous value: {w.date(change.start)})" if change.start else ""
         w.say(
-            f"{name}{w.date(level.date)}报 {w.amount(level)}，较前一交易日{w.change(change)}{pct_text}{prev}。",
+            f"{name}{w.date(level.date)}报 {w.amount(level)}，"
+            f"较前一交易日{w.change(change)}{pct_text}{prev}。",
             f"{name} was {w.amount(level)} on {w.date(level.date)}, {w.change(change)}{pct_text} "
             f"from the previous trading day{prev_en}.",
         )
@@ -182,8 +189,10 @@ def _compare(w: _Writer, out: ToolOutput) -> None:
                 )
             else:
                 w.say(
-                    f"{w.date(d.date)} 比 {w.date(d.start)} {'高' if higher else '低'} {w.amount(absval)}{pct_text}。",
-                    f"{w.date(d.date)} was {w.amount(absval)} {'higher' if higher else 'lower'} than {w.date(d.start)}{pct_text.replace('（', ' (').replace('）', ')')}.",
+                    f"{w.date(d.date)} 比 {w.date(d.start)} {'高' if higher else '低'} "
+                    f"{w.amount(absval)}{pct_text}。",
+                    f"{w.date(d.date)} was {w.amount(absval)} {'higher' if higher else 'lower'} "
+                    f"than {w.date(d.start)}{_en_parens(pct_text)}.",
                 )
         return
     parts = [f"{w.name(v.series_code or '')} {w.amount(v)}（{w.date(v.date)}）" for v in levels]
@@ -201,7 +210,7 @@ def _compare(w: _Writer, out: ToolOutput) -> None:
             w.say(
                 f"{w.name(a)}比{w.name(b)}{'高' if more else '低'} {w.amount(absval)}{pct_text}。",
                 f"{w.name(a)} is {w.amount(absval)} {'above' if more else 'below'} {w.name(b)}"
-                f"{pct_text.replace('（', ' (').replace('）', ')')}.",
+                f"{_en_parens(pct_text)}.",
             )
 
 
@@ -216,20 +225,20 @@ def _rank(w: _Writer, out: ToolOutput, args: dict[str, Any]) -> None:
     if len(levels) == 1:
         v = levels[0]
         w.say(
-            f"{when}{product}价格{'最低' if asc else '最高'}的城市是{w.namer.region_of(v.series_code or '', w.lang)}，{w.amount(v)}。",
+            f"{when}{product}价格{'最低' if asc else '最高'}的城市是"
+            f"{w.namer.region_of(v.series_code or '', w.lang)}，{w.amount(v)}。",
             f"On {when} the {'cheapest' if asc else 'most expensive'} {product} was in "
             f"{w.namer.region_of(v.series_code or '', w.lang)}, at {w.amount(v)}.",
         )
     else:
-        items = []
-        for i, v in enumerate(levels, 1):
-            w.allowed_numbers.add(float(i))
-            items.append(f"{i}. {w.namer.region_of(v.series_code or '', w.lang)} {w.amount(v)}")
+        items = [
+            f"{_CIRCLED[i]}{w.namer.region_of(v.series_code or '', w.lang)} {w.amount(v)}"
+            for i, v in enumerate(levels)
+        ]
         w.say(
-            f"{when}{product}价格{'最低' if asc else '最高'}的 {len(levels)} 个城市：{'；'.join(items)}。",
-            f"{product} on {when}, {'lowest' if asc else 'highest'} {len(levels)}: {'; '.join(items)}.",
+            f"{when}{product}价格从{'低到高' if asc else '高到低'}：{'；'.join(items)}。",
+            f"{product} on {when}, from {'lowest' if asc else 'highest'}: {'; '.join(items)}.",
         )
-        w.allowed_numbers.add(float(len(levels)))
     ranked = counts.get("ranked")
     if ranked is not None:
         left = counts.get("left_out")
@@ -239,6 +248,9 @@ def _rank(w: _Writer, out: ToolOutput, args: dict[str, Any]) -> None:
             f"（共 {fmt_num(ranked.value)} 个城市参与排名{extra_zh}。）",
             f"({fmt_num(ranked.value)} cities ranked{extra_en}.)",
         )
+
+
+_CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 
 
 def _spread(w: _Writer, out: ToolOutput, args: dict[str, Any]) -> None:
@@ -266,10 +278,12 @@ def _spread(w: _Writer, out: ToolOutput, args: dict[str, Any]) -> None:
     high, low = by[f"{label}:high"], by[f"{label}:low"]
     period = w.period_label()
     w.say(
-        f"{period}{what_zh}：最新 {w.amount(main)}（{w.date(main.date)}），较 {w.date(change.start)} "
+        f"{period}{what_zh}：最新 {w.amount(main)}（{w.date(main.date)}），"
+        f"较 {w.date(change.start)} "
         f"{w.change(change)}；均值 {w.amount(avg)}，最高 {w.amount(high)}（{w.date(high.date)}），"
         f"最低 {w.amount(low)}（{w.date(low.date)}）。",
-        f"{(period + ', ') if period else ''}{what_en}: latest {w.amount(main)} ({w.date(main.date)}), "
+        f"{(period + ', ') if period else ''}{what_en}: "
+        f"latest {w.amount(main)} ({w.date(main.date)}), "
         f"{w.change(change)} since {w.date(change.start)}; average {w.amount(avg)}, high "
         f"{w.amount(high)} ({w.date(high.date)}), low {w.amount(low)} ({w.date(low.date)}).",
     )
@@ -368,7 +382,8 @@ def _notes(w: _Writer, outputs: list[Output]) -> None:
                 req, used = date.fromisoformat(note["requested"]), date.fromisoformat(note["used"])
                 w.say(
                     f"注：{w.date(req)} 没有{name}的数据，使用最近的 {w.date(used)}。",
-                    f"Note: no {name} value on {w.date(req)}; the nearest date, {w.date(used)}, is used.",
+                    f"Note: no {name} value on {w.date(req)}; "
+                    f"the nearest date, {w.date(used)}, is used.",
                 )
             elif code == "no_data":
                 w.say(
@@ -408,9 +423,9 @@ def _footer(w: _Writer, sources: list[Source]) -> str:
     last = max((s.end for s in sources if s.end), default=None)
     parts = []
     for s in sources:
-        if s.version is not None:
-            w.allowed_numbers.add(float(s.version))
         ver = (f"第{s.version}版" if w.zh else f"v{s.version}") if s.version is not None else ""
+        if ver:
+            w.protected.add(ver)
         method = w.namer.method(s, w.lang)
         bits = (
             "，".join(b for b in (ver, method) if b)
@@ -499,6 +514,7 @@ def compose_data(frame: Frame, outputs: list[Output], lexicon: Lexicon, *, today
                 detail={
                     "allowed_numbers": sorted(w.allowed_numbers),
                     "allowed_dates": sorted(d.isoformat() for d in w.allowed_dates),
+                    "protected": sorted(w.protected),
                 },
             )
         ],

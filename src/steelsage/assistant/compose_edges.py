@@ -13,9 +13,11 @@ from steelsage.assistant.parse.lexicon import Lexicon
 from steelsage.store import SeriesInfo
 
 _EXAMPLES = {
-    "zh": "例如：“今天上海螺纹多少钱”“热卷这周涨了多少”“哪个城市的螺纹最便宜”“卷螺差最近一个月怎么走的”。",
+    "zh": "例如：“今天上海螺纹多少钱”“热卷这周涨了多少”“哪个城市的螺纹最便宜”"
+    "“卷螺差最近一个月怎么走的”。",
     "en": 'For example: "What is rebar in Shanghai today?", "How much did HRC rise this week?", '
-    '"Which city has the cheapest rebar?", "How did the HRC-rebar spread move over the past month?"',
+    '"Which city has the cheapest rebar?", '
+    '"How did the HRC-rebar spread move over the past month?"',
 }
 
 _REFUSE = {
@@ -68,7 +70,7 @@ def compose_edge(
         text = _pick(_REFUSE.get(reason, _REFUSE["out_of_scope"]), lang)
         kind = "refuse" if reason != "internal_error" else "error"
         if reason in ("out_of_scope", "injection"):
-            text += ("" if lang == "en" else "") + ("\n" + _EXAMPLES[lang])
+            text += "\n" + _EXAMPLES[lang]
         return _answer(text, frame, kind)
     if frame.intent == "clarify":
         return _answer(

@@ -140,7 +140,7 @@ class Assistant:
             answer.values,
             dates=dates,
             allowed_numbers=_allowed_numbers(answer),
-            protected=self.protected_terms,
+            protected=[*_answer_protected(answer), *self.protected_terms],
         )
         answer.verified = verdict.ok
         trace.append(
@@ -192,6 +192,14 @@ def _allowed_numbers(answer: Answer) -> list[float]:
     for step in answer.trace:
         allowed += step.detail.get("allowed_numbers", []) if step.step == "compose" else []
     return allowed
+
+
+def _answer_protected(answer: Answer) -> list[str]:
+    words: list[str] = []
+    for step in answer.trace:
+        if step.step == "compose":
+            words += step.detail.get("protected", [])
+    return sorted(words, key=len, reverse=True)
 
 
 def _allowed_dates(answer: Answer) -> set[date]:

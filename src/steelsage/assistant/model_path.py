@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     from steelsage.assistant.parse.frame import Frame
 
 _REJECTED = {
-    "zh": "抱歉，模型给出的回答中有无法核实的数字，已拒绝。请换一种问法，或直接询问具体品种、地区和日期。",
+    "zh": "抱歉，模型给出的回答中有无法核实的数字，已拒绝。"
+    "请换一种问法，或直接询问具体品种、地区和日期。",
     "en": "Sorry, the model's answer contained figures that could not be verified, so it was "
     "withheld. Please rephrase, or ask for a specific product, region and date.",
 }

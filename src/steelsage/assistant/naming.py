@@ -37,13 +37,13 @@ _FREQ = {"daily": ("日度", "daily"), "weekly": ("周度", "weekly"), "monthly"
 @dataclass
 class Namer:
     lexicon: Lexicon
-    _external_zh: dict[str, str] = field(default_factory=dict)
+    _external: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
 
     @classmethod
     def for_lexicon(cls, lexicon: Lexicon) -> Namer:
         namer = _NAMERS.get(id(lexicon))
         if namer is None or namer.lexicon is not lexicon:
-            namer = _NAMERS[id(lexicon)] = cls(lexicon, _external_names_zh())
+            namer = _NAMERS[id(lexicon)] = cls(lexicon, _external_names())
         return namer
 
     def unit(self, code: str | None, lang: str) -> str:
@@ -92,10 +92,11 @@ class Namer:
                 return name
             return f"{prefix}{name}" if lang == "zh" else f"{name} ({prefix.lower()})"
         if head == "wb":
-            zh = self._external_zh.get(code)
-            if lang == "zh" and zh:
-                return f"世界银行{zh}"
-            return f"World Bank {scope.lower()}" if lang == "en" else f"世界银行 {scope}"
+            zh, en = self._external.get(code, (None, None))
+            if lang == "zh":
+                return f"世界银行{zh}" if zh else f"世界银行 {scope}"
+            en = en or scope.lower().replace("_", " ")
+            return en if en.lower().startswith("world bank") else f"World Bank {en}"
         if head == "idx":
             return {
                 "ore_62": ("62%铁矿指数", "62% Fe ore index"),
@@ -123,15 +124,17 @@ _NAMERS: dict[int, Namer] = {}
 
 
 @lru_cache(maxsize=1)
-def _external_names_zh() -> dict[str, str]:
-    """World Bank series' Chinese names: the first Chinese alias in lexicon.yaml."""
-    import yaml
+def _external_names() -> dict[str, tuple[str | None, str | None]]:
+    """World Bank series' names: the first Chinese and first Latin alias in lexicon.yaml."""
     from importlib import resources
+
+    import yaml
 
     raw = resources.files("steelsage.assistant").joinpath("data/lexicon.yaml").read_text("utf-8")
     external = yaml.safe_load(raw)["external"]
-    zh = {
-        code: next((t for t in terms if any("\u4e00" <= c <= "\u9fff" for c in t)), code)
-        for code, terms in external.items()
-    }
-    return zh
+    names: dict[str, tuple[str | None, str | None]] = {}
+    for code, terms in external.items():
+        zh = next((t for t in terms if any("\u4e00" <= c <= "\u9fff" for c in t)), None)
+        en = next((t for t in terms if t.isascii()), None)
+        names[code] = (zh, en)
+    return names

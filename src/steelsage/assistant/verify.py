@@ -110,11 +110,21 @@ def _mask_span(chars: list[str], start: int, end: int) -> None:
         chars[i] = _MASK
 
 
+def _protected_pattern(name: str) -> str:
+    """A protected name as a whole token: "65%" must not mask the tail of "+1.65%"."""
+    pattern = re.escape(name)
+    if name[:1].isdigit():
+        pattern = r"(?<![\d.,])" + pattern
+    if name[-1:].isdigit() or name[-1:] in "%.":
+        pattern += r"(?![\d])"
+    return pattern
+
+
 def _masked(text: str, protected: Iterable[str]) -> str:
     chars = list(to_halfwidth(text))
     work = "".join(chars)
     for name in sorted({p for p in protected if p}, key=len, reverse=True):
-        for m in re.finditer(re.escape(to_halfwidth(name)), work, flags=re.IGNORECASE):
+        for m in re.finditer(_protected_pattern(to_halfwidth(name)), work, flags=re.IGNORECASE):
             _mask_span(chars, m.start(), m.end())
     for pattern in (_CODE_RE, _SPEC_RE):
         for m in pattern.finditer(work):

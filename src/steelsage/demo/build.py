@@ -34,6 +34,9 @@ def reset_database(engine: Engine) -> Engine:
         for suffix in ("", "-wal", "-shm", "-journal"):
             Path(f"{url.database}{suffix}").unlink(missing_ok=True)
         return engine
+    with engine.begin() as conn:  # views first: PostgreSQL will not drop tables under them
+        conn.execute(text("DROP VIEW IF EXISTS v_observations"))
+        conn.execute(text("DROP VIEW IF EXISTS v_series"))
     Base.metadata.drop_all(engine)
     with engine.begin() as conn:
         conn.execute(text("DROP TABLE IF EXISTS alembic_version"))

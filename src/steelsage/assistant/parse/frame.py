@@ -1,4 +1,4 @@
-"""The parsed meaning of one question: a :class:`Frame` of slots the planner turns into tool calls."""
+"""The parsed meaning of one question: a :class:`Frame` of slots for the planner."""
 
 from __future__ import annotations
 

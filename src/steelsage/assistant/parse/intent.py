@@ -223,8 +223,10 @@ def _choose_intent(frame: Frame, lexicon: Lexicon, text: str, rest: str) -> None
             return
     one_product = len(frame.products) == 1 and not frame.indicators and len(frame.regions) < 2
     point = frame.period is None or frame.period.point
-    if one_product and (low or high or top) and (
-        lexicon.has("rank_marker", rest) or top or (not frame.regions and point)
+    if (
+        one_product
+        and (low or high or top)
+        and (lexicon.has("rank_marker", rest) or top or (not frame.regions and point))
     ):
         frame.intent = "rank"
         frame.order = "desc" if (high and not low) or (top and not low and not bottom) else "asc"
@@ -267,7 +269,7 @@ def _is_followup(frame: Frame, lexicon: Lexicon, rest: str, previous: Frame) -> 
 
 
 def _is_short(rest: str) -> bool:
-    """"HRC?", "热卷的": what is left besides the named things is a word or two at most."""
+    """ "HRC?", "热卷的": what is left besides the named things is a word or two at most."""
     words = re.findall(r"[a-z]+|[\u3400-\u9fff]", rest)
     return len(words) <= 2
 

@@ -327,6 +327,7 @@ _Handler = Callable[[_G, date, str, int], "_Hit | None"]
 _CN = "零〇一二两三四五六七八九十"
 _YEAR4 = r"(?:19[5-9]\d|20\d\d)"
 _LB_ZH = rf"(?<![\d.{_CN}第每同统单个这那上下本当某数几多前近])"
+_LB_ZH_HALF = rf"(?<![.{_CN}第每同统单个这那上下本当某数几多前近])"
 _YEARP = (
     rf"(?:(?P<y>{_YEAR4})\s*年(?:的)?|(?<!\d)(?P<y2>\d\d)年|"
     r"(?P<yr>今年|去年|前年|本年|上一年|上年)(?:的)?)\s*"
@@ -932,7 +933,8 @@ _RULES: list[tuple[str, _Handler]] = [
         _h_compare_zh,
     ),
     (
-        r"(?:(?P<y>same\s+(?:period|time)\s+(?:of\s+)?last\s+year|(?:a|one|1)\s+year\s+ago"
+        r"(?:(?P<y>(?:the\s+)?same\s+(?:period|time|day|date)\s+(?:of\s+|in\s+)?last\s+year"
+        r"|this\s+time\s+last\s+year|(?:a|one|1)\s+year\s+ago"
         r"|year[-\s](?:over|on)[-\s]year|yoy|y/y|y-o-y)|(?P<mo>same\s+(?:period|time)\s+(?:of\s+)?"
         r"last\s+month|month[-\s](?:over|on)[-\s]month|mom|m/m)|(?P<w>same\s+(?:period|time)\s+"
         r"(?:of\s+)?last\s+week|week[-\s](?:over|on)[-\s]week|w/w)|(?P<p>(?:the\s+)?previous\s+"
@@ -952,7 +954,7 @@ _RULES: list[tuple[str, _Handler]] = [
     ),
     # quarters and halves: Q1, 2025Q1, 2025年Q1, Q1 2025, H1, first half of 2025
     (
-        rf"(?<![a-z0-9])(?:(?P<y>{_YEAR4})\s*年?\s*|(?P<yr>今年|去年))?q(?P<q>[1-4])(?![a-z0-9])"
+        rf"(?<![a-z0-9])(?:(?P<y>{_YEAR4})\s*年?\s*|(?P<yr>今年|去年))?q(?P<q>[1-4])(?![0-9])"
         rf"(?:\s*(?:of\s+)?(?P<ys>{_YEAR4})(?!\d))?",
         _h_q,
     ),
@@ -964,7 +966,8 @@ _RULES: list[tuple[str, _Handler]] = [
     # Chinese dates, quarters, halves, months (optionally with a year: 2024年, 24年, 去年)
     (rf"{_LB_ZH}(?:{_YEARP})?{_MON_ZH}月{_DAY_ZH}[日号]", _h_md_zh),
     (rf"{_LB_ZH}(?:{_YEARP})?第?(?P<q>[一二三四1-4])季度", _h_quarter_zh),
-    (rf"{_LB_ZH}(?:{_YEARP})?(?P<h>上|下)半年度?", _h_half_zh),
+    # Digits may precede: "普氏62上半年" (the 62 belongs to the product name).
+    (rf"{_LB_ZH_HALF}(?:{_YEARP})?(?P<h>上|下)半年度?", _h_half_zh),
     (rf"{_LB_ZH}(?:{_YEARP})?{_MON_ZH}月份?(?P<x>上旬|中旬|下旬)?", _h_month_zh),
     (
         rf"{_LB_ZH}(?:{_YEARP})?{_MON_ZH}\s*(?:-|~|～|—|–|至|到)\s*"
