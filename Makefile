@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_pipeline.py
 	$(BIN)/python benchmarks/bench_read_series.py
 	$(BIN)/python benchmarks/bench_demo_build.py
+	$(BIN)/python benchmarks/bench_assistant.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .ruff_cache

@@ -56,14 +56,30 @@ def answer_with_model(
     )
     if frame.intent == "refuse" and frame.reason in ("injection", "too_long"):
         return compose_edge(frame, assistant.lexicon), frame
-    result = run_agent(
-        assistant.backend,
-        question,
-        registry=model_registry(assistant),
-        ctx=assistant.ctx,
-        history=list(session.messages),
-        lang=lang,
-    )
+    from steelsage.assistant.llm.base import BackendError
+    from steelsage.assistant.sql.semantic import describe
+
+    schema_note = {
+        "role": "system",
+        "content": describe(lang, assistant.engine.dialect.name),
+    }
+    try:
+        result = run_agent(
+            assistant.backend,
+            question,
+            registry=model_registry(assistant),
+            ctx=assistant.ctx,
+            history=[schema_note, *session.messages],
+            lang=lang,
+        )
+    except BackendError as exc:
+        # The model is down or answered garbage: the templated path still answers.
+        answer, templated = assistant._ask_templated(question, session, lang)
+        answer.trace.insert(
+            0,
+            TraceStep(step="llm", name="backend_error", detail={"error": exc.text(lang)[:300]}),
+        )
+        return answer, templated
     values: list[Value] = []
     sources: dict[str, Source] = {}
     chart = None
