@@ -18,6 +18,7 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/steelsage demo build
 	$(BIN)/steelsage today
+	$(BIN)/steelsage ask "今天上海螺纹多少钱"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

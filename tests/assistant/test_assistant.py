@@ -154,3 +154,28 @@ def test_answer_json_shape(assistant: Assistant) -> None:
     assert {"text", "values", "sources", "chart", "trace", "verified", "kind"} <= set(payload)
     steps = [t["step"] for t in payload["trace"]]
     assert "parse" in steps and "tool" in steps and "verify" in steps
+
+
+TINY_SERIES = ["rebar.shanghai", "rebar.hangzhou", "rebar.nanjing", "hrc.shanghai"]
+
+
+def test_same_answers_on_each_backend(engine: Engine) -> None:
+    """The assistant on SQLite and on PostgreSQL: same questions, numbers from the store."""
+    from steelsage.demo.build import build_demo
+    from steelsage.demo.market import DemoConfig
+
+    build_demo(
+        engine,
+        DemoConfig(end=ASSISTANT_END, years=0.1, series=TINY_SERIES, reports_per_day=(4, 8)),
+        reset=False,
+        with_worldbank=False,
+    )
+    assistant = Assistant(engine, today=ASSISTANT_END)
+    lookup = assistant.ask("今天杭州螺纹多少钱")
+    _, value = value_on_or_before(engine, "rebar.hangzhou", ASSISTANT_END)
+    assert lookup.verified and numbers(lookup)["rebar.hangzhou"] == value
+    rank = assistant.ask("哪个城市的螺纹最贵")
+    highest = max(value_on_or_before(engine, s, ASSISTANT_END)[1] for s in TINY_SERIES[:3])
+    assert rank.verified and [v.value for v in rank.values if v.kind == "price"] == [highest]
+    spread = assistant.ask("卷螺差")
+    assert spread.verified and "hrc.shanghai-rebar.shanghai" in numbers(spread)

@@ -83,6 +83,10 @@ def test_two_products_with_ratio_word_is_a_ratio() -> None:
         ("螺纹钢期货持仓", "unavailable", "unsupported"),
         ("x" * 3000, "refuse", "too_long"),
         ("😀😀😀", "refuse", "out_of_scope"),
+        ("螺纹明天会涨吗", "unavailable", "forecast"),
+        ("will HRC rise next month? give me a forecast", "unavailable", "forecast"),
+        ("给我一份螺纹周报", "unavailable", "report"),
+        ("推荐几只钢铁股", "refuse", "out_of_scope"),
     ],
 )
 def test_edges(question: str, intent: str, reason: str) -> None:

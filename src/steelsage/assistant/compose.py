@@ -368,10 +368,18 @@ def _catalog_source(hit: dict[str, Any], lang: str) -> Source:
 
 
 # ---------------------------------------------------------------------- notes and footer
+def _inside_period(note: dict[str, Any], args: dict[str, Any]) -> bool:
+    """A period's last trading day standing in for its calendar end is not worth a note."""
+    start = args.get("start")
+    return start is not None and date.fromisoformat(note["used"]) >= start
+
+
 def _notes(w: _Writer, outputs: list[Output]) -> None:
-    for _, _, out in outputs:
+    for _, args, out in outputs:
         for note in out.notes:
             code = note.get("code")
+            if code == "nearest_date" and _inside_period(note, args):
+                continue
             series = str(note.get("series", ""))
             name = (
                 w.name(series)
@@ -398,7 +406,7 @@ def _notes(w: _Writer, outputs: list[Output]) -> None:
 
 
 def _assumptions(w: _Writer) -> list[str]:
-    said = []
+    said: list[str] = []
     for a in w.frame.assumptions:
         kind, code = a.split(":", 1)
         if kind == "benchmark":
@@ -414,7 +422,7 @@ def _assumptions(w: _Writer) -> list[str]:
                 if w.zh
                 else f"No product given; using {w.name(code)}."
             )
-    return said
+    return list(dict.fromkeys(said))
 
 
 def _footer(w: _Writer, sources: list[Source]) -> str:

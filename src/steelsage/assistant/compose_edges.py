@@ -42,6 +42,19 @@ _REFUSE = {
     ),
 }
 
+_LATER = {
+    "forecast": (
+        "抱歉，目前还不提供价格预测。可以问最新价格、涨跌、走势和统计，例如“螺纹近三个月走势”。",
+        "Sorry, price forecasts are not available yet. You can ask for the latest prices, "
+        'changes, trends and statistics, e.g. "rebar over the past three months".',
+    ),
+    "report": (
+        "抱歉，目前还不能撰写报告或评论。可以问具体的价格、涨跌和走势，例如“螺纹这周涨了多少”。",
+        "Sorry, I cannot write reports or commentary yet. You can ask for specific prices, "
+        'changes and trends, e.g. "how much did rebar rise this week?".',
+    ),
+}
+
 _CLARIFY = {
     "empty": ("请问您想查询什么？", "What would you like to know?"),
     "which_product": (
@@ -77,6 +90,8 @@ def compose_edge(
             _pick(_CLARIFY.get(reason, _CLARIFY["which_product"]), lang), frame, "clarify"
         )
     # unavailable
+    if reason in _LATER:
+        return _answer(_pick(_LATER[reason], lang), frame, "unavailable")
     terms = "、".join(frame.unknown) if lang == "zh" else ", ".join(frame.unknown)
     groups = sorted({p.commodity for p in lexicon.catalog.products.values()})
     names = [

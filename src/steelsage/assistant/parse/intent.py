@@ -119,6 +119,9 @@ def parse_question(
 
     if not frame.has_subject and lexicon.has("out_of_scope", rest):
         return frame.copy(intent="refuse", reason="out_of_scope")
+    for later in ("forecast", "report"):  # capabilities of a later release: say so
+        if lexicon.has(later, rest):
+            return frame.copy(intent="unavailable", reason=later)
     unsupported = [e.text for e in entities if e.kind == "unsupported"]
     if unsupported:  # 铝锭, or 螺纹钢期货持仓: a product we carry, data we do not
         return frame.copy(intent="unavailable", reason="unsupported", unknown=unsupported)

@@ -58,6 +58,8 @@ WORD_CLASSES = (
     "price",
     "followup",
     "vague",
+    "forecast",
+    "report",
     "out_of_scope",
     "injection",
 )
@@ -180,6 +182,8 @@ def build_lexicon(catalog: Catalog) -> Lexicon:
 
     word_lists = dict(data["words"])
     word_lists["out_of_scope"] = data["out_of_scope"]
+    word_lists["forecast"] = data["forecast"]
+    word_lists["report"] = data["report"]
     word_lists["injection"] = data["injection"]
     word_res = {
         name: _pattern([normalize_question(w) for w in word_lists[name]]) for name in WORD_CLASSES
