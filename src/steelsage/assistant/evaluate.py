@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import Engine
@@ -59,18 +59,7 @@ Category = Literal[
     "clarify",
     "refuse",
 ]
-CATEGORIES: tuple[str, ...] = (
-    "lookup",
-    "change",
-    "compare",
-    "rank",
-    "spread",
-    "stats",
-    "time",
-    "followup",
-    "clarify",
-    "refuse",
-)
+CATEGORIES: tuple[str, ...] = get_args(Category)
 
 # Rounding of the SEMANTICS: the text may show a number to this many decimals, so an answer
 # value within half a unit of the last decimal is right.

@@ -149,6 +149,33 @@ def _pct_value(
     return [_value(label, p, "pct_change", PCT_DECIMALS, info, unit="PCT", **kw)]
 
 
+def _levels_on(
+    ctx: ToolContext,
+    infos: list[SeriesInfo],
+    frames: dict[str, pl.DataFrame],
+    d: dt.date,
+    out: ToolOutput,
+    book: SourceBook,
+) -> list[tuple[SeriesInfo, Obs, int]]:
+    """Each series' value on ``d`` (value_at) added to ``out`` with its notes and sources;
+    returns (info, observation, natural decimals) for the series that have one."""
+    found: list[tuple[SeriesInfo, Obs, int]] = []
+    for info in infos:
+        obs = value_at(frames[info.code], d)
+        if obs is None:
+            out.notes.append(no_data_note(info.code))
+            continue
+        nat = _decimals(frames[info.code])
+        out.values.append(
+            _value(info.code, obs.value, level_kind(ctx, info), nat, info, on=obs.date)
+        )
+        if obs.date != d:
+            out.notes.append(nearest_note(info.code, d, obs.date))
+        book.use(info, [obs])
+        found.append((info, obs, nat))
+    return found
+
+
 def _iso(d: dt.date | None) -> str | None:
     return d.isoformat() if d is not None else None
 
@@ -410,20 +437,7 @@ class SeriesCompare(Tool):
         frames = read_span(ctx, [i.code for i in infos], d, d)
         out = ToolOutput(unit=common_unit(infos))
         book = SourceBook()
-        found: list[tuple[SeriesInfo, Obs, int]] = []
-        for info in infos:
-            obs = value_at(frames[info.code], d)
-            if obs is None:
-                out.notes.append(no_data_note(info.code))
-                continue
-            nat = _decimals(frames[info.code])
-            out.values.append(
-                _value(info.code, obs.value, level_kind(ctx, info), nat, info, on=obs.date)
-            )
-            if obs.date != d:
-                out.notes.append(nearest_note(info.code, d, obs.date))
-            book.use(info, [obs])
-            found.append((info, obs, nat))
+        found = _levels_on(ctx, infos, frames, d, out, book)
         rows_out = [
             {"series_code": i.code, "name": i.name_zh, "date": o.date.isoformat(), "value": o.value}
             for i, o, _ in found
@@ -714,20 +728,7 @@ class SeriesSpread(Tool):
         label, kind, unit = self._shape(args, a, b)
         out = ToolOutput(unit=unit)
         book = SourceBook()
-        found: list[Obs] = []
-        for info in (a, b):
-            obs = value_at(frames[info.code], d)
-            if obs is None:
-                out.notes.append(no_data_note(info.code))
-                continue
-            nat = _decimals(frames[info.code])
-            out.values.append(
-                _value(info.code, obs.value, level_kind(ctx, info), nat, info, on=obs.date)
-            )
-            if obs.date != d:
-                out.notes.append(nearest_note(info.code, d, obs.date))
-            book.use(info, [obs])
-            found.append(obs)
+        found = [obs for _, obs, _ in _levels_on(ctx, [a, b], frames, d, out, book)]
         out.sources = book.sources()
         if len(found) < 2:
             return out
