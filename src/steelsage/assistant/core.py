@@ -26,6 +26,7 @@ from steelsage.assistant.session import Session
 from steelsage.assistant.tools import default_registry
 from steelsage.assistant.tools.base import ToolContext, ToolError, ToolOutput, ToolRegistry
 from steelsage.assistant.verify import verify
+from steelsage.store import SeriesInfo
 
 
 @dataclass
@@ -38,6 +39,8 @@ class Assistant:
     backend: Any = None  # a steelsage.assistant.llm Backend; None or unavailable: no model
     lexicon: Lexicon = field(default_factory=default_lexicon)
     registry: ToolRegistry = field(default_factory=default_registry)
+    # Series metadata by code, when the caller already holds it (the server caches it).
+    series: dict[str, SeriesInfo] | None = None
 
     def __post_init__(self) -> None:
         self.ctx = ToolContext(
@@ -45,7 +48,27 @@ class Assistant:
             catalog=self.lexicon.catalog,
             principal=self.principal,
             today=self.today,
+            _series=self.series,
         )
+
+    def replay(self, turns: list[dict[str, str]], session: Session, lang: str | None = None) -> None:
+        """Rebuild a conversation's state from its messages without answering them again.
+
+        Earlier user questions are parsed (microseconds each) so that a follow-up in a
+        stateless API ("那广州呢?") finds its frame; the messages go into the history a
+        language model sees.
+        """
+        today = self.ctx.market_today()
+        for turn in turns:
+            content = str(turn.get("content") or "")
+            if turn.get("role") == "user":
+                language = lang if lang in ("zh", "en") else detect_language(content)
+                frame = parse_question(
+                    content, today=today, lexicon=self.lexicon, previous=session.last_frame,
+                    lang=language,
+                )
+                session.frames.append(frame)
+            session.messages.append({"role": turn.get("role", "user"), "content": content})
 
     @property
     def uses_model(self) -> bool:

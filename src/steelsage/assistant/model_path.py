@@ -108,19 +108,34 @@ def answer_with_model(
     if answer.text.strip() and assistant._verify(answer, trace, extra_dates=(today,)):
         answer.trace += trace
         return answer, frame
-    # Repair: the templated answer, when the question is one the parser understands.
+    # Repair: the templated answer, when the question is one the parser understands. The
+    # model's words (its text, its tool arguments, the figures the verifier refused) stay out
+    # of the reply: an unverified figure must not reach the user through the trace either.
+    scrubbed = _scrub(answer.trace + trace)
     repaired, repaired_frame = assistant._ask_templated(question, session, lang)
     note = TraceStep(
         step="repair", name="templated", detail={"reason": "model text failed verification"}
     )
     if repaired.kind == "data" and repaired.verified:
-        repaired.trace = answer.trace + trace + [note] + repaired.trace
+        repaired.trace = scrubbed + [note] + repaired.trace
         return repaired, repaired_frame
     withheld = Answer(
         text=_REJECTED["zh" if lang == "zh" else "en"],
         language=lang,  # type: ignore[arg-type]
         kind="error",
         verified=True,
-        trace=answer.trace + trace + [TraceStep(step="repair", name="rejected")],
+        trace=scrubbed + [TraceStep(step="repair", name="rejected")],
     )
     return withheld, frame
+
+
+def _scrub(steps: list[TraceStep]) -> list[TraceStep]:
+    """Trace steps without anything the model wrote: names, counts and timings only."""
+    kept = {"finish_reason", "tool_calls", "ok", "values", "sources", "checked", "error_code"}
+    clean = []
+    for step in steps:
+        detail = {k: v for k, v in step.detail.items() if k in kept}
+        if "problems" in step.detail:
+            detail["problems"] = len(step.detail["problems"])
+        clean.append(step.model_copy(update={"detail": detail}))
+    return clean

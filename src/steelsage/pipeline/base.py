@@ -55,3 +55,25 @@ def reject_rows(
         msg.cast(pl.Utf8).alias("message"),
     )
     return frame.filter(~mask), rejected
+
+
+def with_columns_where(frame: pl.DataFrame, mask: pl.Expr, exprs: list[pl.Expr]) -> pl.DataFrame:
+    """Add ``exprs`` computed on the rows where ``mask`` holds only (null on the others).
+
+    For costly expressions that matter on few rows (message formatting): ``when/then``
+    evaluates both branches on every row, and filtering, concatenating and re-sorting the
+    frame moves every column. Here only the columns ``exprs`` read are filtered, and the
+    results are scattered back into place.
+    """
+    keep = mask.fill_null(False)
+    idx = frame.select(pl.arg_where(keep)).to_series()
+    names = [e.meta.output_name() for e in exprs]
+    part = frame.lazy().filter(keep).with_columns(exprs).select(names).collect()
+    return frame.with_columns(
+        [
+            pl.repeat(None, frame.height, dtype=part.schema[c], eager=True)
+            .scatter(idx, part[c])
+            .alias(c)
+            for c in names
+        ]
+    )

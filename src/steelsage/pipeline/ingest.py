@@ -353,9 +353,10 @@ def _read_csv(
     sep = max(_SEPARATORS, key=header_line.count)
     header = next(csv.reader([header_line], delimiter=sep))
     mapping, ignored = _map_header(file, header)
-    if lines is not None and (lines.slice(1).str.strip_chars() == "").all():
+    blank = None if lines is None else lines.slice(1).str.contains(r"^\s*$")
+    if blank is not None and blank.all():
         return _empty_rows(), _empty_rejects(), ignored, enc  # header only
-    if lines is not None and _fast_path_ok(lines, sep, len(header)):
+    if lines is not None and _fast_path_ok(lines, sep, len(header), blank):
         return _csv_fast(utf8, sep, header, mapping), _empty_rejects(), ignored, enc
     if lines is not None:
         text_lines = lines.to_list()
@@ -404,16 +405,20 @@ def _has_control(data: bytes) -> bool:
     return bool(data.translate(None, _TEXT_BYTES))
 
 
-def _fast_path_ok(lines: pl.Series, sep: str, width: int) -> bool:
-    """True when every non-blank line has ``width`` fields and quotes are balanced per line."""
+def _fast_path_ok(lines: pl.Series, sep: str, width: int, blank: pl.Series) -> bool:
+    """True when every non-blank line has ``width`` fields and quotes are balanced per line.
+
+    ``blank`` marks the whitespace-only lines of ``lines[1:]``.
+    """
     body = lines.slice(1)
     if (body.str.len_chars() > MAX_ROW_CHARS).any():
         return False
-    if (body.str.count_matches('"', literal=True) % 2 == 1).any():
+    quotes = body.str.count_matches('"', literal=True)
+    if (quotes % 2 == 1).any():
         return False
-    unquoted = body.str.replace_all(r'"(?:[^"]|"")*"', "")
+    # Separators inside quoted fields do not count (skipped when no line has a quote).
+    unquoted = body.str.replace_all(r'"(?:[^"]|"")*"', "") if (quotes > 0).any() else body
     counts = unquoted.str.count_matches(re.escape(sep)) + 1
-    blank = body.str.strip_chars() == ""
     return bool(((counts == width) | blank).all())
 
 
@@ -680,8 +685,16 @@ def _json_text(value: Any) -> str | None:
 def _finish(rows: pl.DataFrame) -> pl.DataFrame:
     """Strip values, empty → null, drop blank rows, add missing columns and the row hash."""
     present = [c for c in VALUE_COLUMNS if c in rows.columns]
+    # Stripping copies every value; a column with no edge whitespace keeps its values
+    # (``\s`` and strip_chars() agree on every code point: Unicode White_Space).
+    padded = rows.select(
+        [pl.col(c).str.contains(r"^\s|\s$").any().alias(c) for c in present]
+    ).row(0, named=True)
     frame = rows.with_columns(
-        [pl.col(c).str.strip_chars().replace("", None) for c in present]
+        [
+            (pl.col(c).str.strip_chars() if padded[c] else pl.col(c)).replace("", None)
+            for c in present
+        ]
         + [pl.lit(None, dtype=pl.Utf8).alias(c) for c in VALUE_COLUMNS if c not in present]
     )
     frame = frame.filter(~pl.all_horizontal(pl.col(list(VALUE_COLUMNS)).is_null()))

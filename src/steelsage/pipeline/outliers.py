@@ -546,7 +546,7 @@ def _region_suspect(work: pl.DataFrame, p: OutlierParams) -> pl.DataFrame:
         cand.join(others, on=["product_code", "date"], how="inner")
         .filter(pl.col("other_series") != pl.col("series_code"))
         .with_columns((pl.col("value") / pl.col("other_c") - 1).abs().alias("_d"))
-        .sort("_key", "_d")
+        .sort("_key", "_d", "other_series")  # ties: the first region by code
         .group_by("_key", maintain_order=True)
         .first()
         .filter(pl.col("_d") < p.region_match)

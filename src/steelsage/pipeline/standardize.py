@@ -23,7 +23,7 @@ import polars as pl
 
 from steelsage.catalog import Catalog
 from steelsage.pipeline import reasons
-from steelsage.pipeline.base import RunContext, StageResult
+from steelsage.pipeline.base import RunContext, StageResult, with_columns_where
 
 FX_PAIR = "USDCNY"
 # China's VAT rate on steel and ore by date (annex B): 17% → 16% (2018-05-01) → 13% (2019-04-01).
@@ -79,7 +79,7 @@ class StandardizeStage:
         )
         work = work.with_columns(reject.alias("reason"))
         rejected = _rejects(work.filter(pl.col("reason").is_not_null()), columns)
-        kept = work.filter(pl.col("reason").is_null())
+        kept = work.filter(pl.col("reason").is_null()) if rejected.height else work
         kept = _range_check(kept, cat)
         out_cols = [*columns, "value", "std_adjustments", *FLAG_SCHEMA]
         kept = kept.select(out_cols)
@@ -203,11 +203,13 @@ def _lookup_table(cat: Catalog, frame: pl.DataFrame) -> pl.DataFrame:
 def _convert(frame: pl.DataFrame) -> pl.DataFrame:
     x = pl.col("price_value")
     notes: list[pl.Expr] = []
+    applies: list[pl.Expr] = []  # a note part is non-null only where its condition holds
 
     # (1) unit scale
     scale = pl.col("_u_scale") / pl.col("_t_scale")
     x = x * scale
     notes.append(pl.when(scale != 1).then(pl.format("{} ×{}", pl.col("_u_name"), _num(scale))))
+    applies.append(scale != 1)
     # (2) currency
     usd_to_cny = (pl.col("_u_ccy") == "USD") & (pl.col("_t_ccy") == "CNY")
     cny_to_usd = (pl.col("_u_ccy") == "CNY") & (pl.col("_t_ccy") == "USD")
@@ -219,6 +221,7 @@ def _convert(frame: pl.DataFrame) -> pl.DataFrame:
         .when(cny_to_usd)
         .then(pl.format("CNY→USD ÷{}", _num(fx, 4)))
     )
+    applies += [usd_to_cny, cny_to_usd]
     # (3) VAT by report date
     factor = 1 + vat_rate(pl.col("report_date"))
     basis = pl.col("tax_basis_code")
@@ -231,6 +234,7 @@ def _convert(frame: pl.DataFrame) -> pl.DataFrame:
         .when(drop_vat)
         .then(pl.format("incl→excl VAT ÷{}", _num(factor)))
     )
+    applies += [add_vat, drop_vat]
     # (4) wet ↔ dry tonnes
     per_u, per_t = pl.col("_u_per"), pl.col("_t_per")
     same_per = (per_u == per_t) | (pl.col("_is_ore") & ((per_u == "t") | (per_t == "t")))
@@ -244,20 +248,23 @@ def _convert(frame: pl.DataFrame) -> pl.DataFrame:
         .when(dry_to_wet)
         .then(pl.format("dry→wet ×(1−{}%)", _num(pl.col("_moisture"))))
     )
+    applies += [wet_to_dry, dry_to_wet]
     per_ok = same_per | ((wet_to_dry | dry_to_wet) & pl.col("_moisture").is_not_null())
     # (5) weight basis, (6) spec and value in use, (7) delivery term
     x = x * pl.col("_weight_mult").fill_null(1.0)
-    notes.append(pl.col("_weight_note"))
     x = x + pl.col("_spec_diff").fill_null(0.0)
-    notes.append(pl.col("_spec_note"))
     x = x + pl.col("_delivery_diff").fill_null(0.0)
-    notes.append(pl.col("_delivery_note"))
+    for name in ("_weight_note", "_spec_note", "_delivery_note"):
+        notes.append(pl.col(name))
+        applies.append(pl.col(name).is_not_null())
 
     note = pl.concat_str(notes, separator="; ", ignore_nulls=True)
-    return frame.with_columns(
-        x.alias("value"),
-        pl.when(note != "").then(note).alias("std_adjustments"),
-        per_ok.fill_null(False).alias("_per_ok"),
+    out = frame.with_columns(x.alias("value"), per_ok.fill_null(False).alias("_per_ok"))
+    # The text is formatted only on rows with an adjustment (most rows have none).
+    return with_columns_where(
+        out,
+        pl.any_horizontal([a.fill_null(False) for a in applies]),
+        [pl.when(note != "").then(note).alias("std_adjustments")],
     )
 
 
@@ -319,15 +326,13 @@ def _range_check(frame: pl.DataFrame, cat: Catalog) -> pl.DataFrame:
         "out_of_range", field="price", value=_num(v), detail_zh=detail_zh, detail_en=detail_en
     )
     # Format messages for the flagged rows only (number formatting of every row is slow).
-    marked = frame.with_columns(outside.fill_null(False).alias("excluded")).with_row_index("_ord")
-    flagged = marked.filter(pl.col("excluded")).with_columns(
-        pl.lit("out_of_range").alias("flag_reason"),
-        message.alias("flag_message"),
-        score.cast(pl.Float64).alias("flag_score"),
+    marked = frame.with_columns(outside.fill_null(False).alias("excluded"))
+    return with_columns_where(
+        marked,
+        pl.col("excluded"),
+        [
+            pl.lit("out_of_range", pl.Utf8).alias("flag_reason"),
+            message.alias("flag_message"),
+            score.cast(pl.Float64).alias("flag_score"),
+        ],
     )
-    clean = marked.filter(~pl.col("excluded")).with_columns(
-        pl.lit(None, pl.Utf8).alias("flag_reason"),
-        pl.lit(None, pl.Utf8).alias("flag_message"),
-        pl.lit(None, pl.Float64).alias("flag_score"),
-    )
-    return pl.concat([clean, flagged]).sort("_ord").drop("_ord")

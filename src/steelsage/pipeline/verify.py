@@ -24,7 +24,7 @@ import polars as pl
 
 from steelsage.catalog import Catalog, next_trading_day, normalize_text
 from steelsage.pipeline import reasons
-from steelsage.pipeline.base import RunContext, StageResult
+from steelsage.pipeline.base import RunContext, StageResult, with_columns_where
 from steelsage.pipeline.ingest import VALUE_COLUMNS
 
 TYPED_SCHEMA: dict[str, pl.DataType] = {
@@ -99,18 +99,8 @@ class VerifyStage:
         reason, field, message = _judge(today)
         # Messages are built for failing rows only: the chain of ~35 message templates costs
         # seconds per million rows when every row evaluates every branch.
-        judged = work.with_columns(reason.alias("reason"), field).with_row_index("_ord")
-        failing = pl.col("reason").is_not_null()
-        judged = (
-            pl.concat(
-                [
-                    judged.filter(~failing).with_columns(pl.lit(None, pl.Utf8).alias("message")),
-                    judged.filter(failing).with_columns(message),
-                ]
-            )
-            .sort("_ord")
-            .drop("_ord")
-        )
+        judged = work.with_columns(reason.alias("reason"), field)
+        judged = with_columns_where(judged, pl.col("reason").is_not_null(), [message])
         judged = _mark_duplicates(judged)
         rejected = judged.filter(pl.col("reason").is_not_null()).select(
             *raw_columns, "reason", "field", "message"
@@ -436,32 +426,55 @@ def _judge(today: date | None) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
 
 def _mark_duplicates(frame: pl.DataFrame) -> pl.DataFrame:
     """Second and later copies within the batch: the same report_id from the same source, or
-    (without a report_id) the same source × series × date × data type × value."""
-    order, clean = pl.col("_order"), pl.col("reason").is_null()
+    (without a report_id) the same source × series × date × data type × value.
+
+    Only clean rows take part. Rows whose key occurs once among them cannot be copies, so
+    the first-copy search runs on the few rows whose key repeats.
+    """
     by_id = ["source_code", "report_id"]
     by_content = ["source_code", "series_code", "date", "_dt_code", "price_value"]
-    first = (
-        pl.when(clean & pl.col("report_id").is_not_null())
-        .then(order.filter(clean).min().over(by_id))
-        .when(clean)
-        .then(order.filter(clean).min().over(by_content))
+    has_id = pl.col("report_id").is_not_null()
+    clean = (
+        frame.lazy()
+        .with_row_index("_order")
+        .filter(pl.col("reason").is_null())
+        .select("_order", "row_number", *dict.fromkeys([*by_id, *by_content]))
+        .collect()
     )
-    framed = frame.with_row_index("_order").with_columns(first.alias("_first"))
-    firsts = framed.select(pl.col("_order").alias("_first"), pl.col("row_number").alias("_row1"))
-    framed = framed.join(firsts, on="_first", how="left", maintain_order="left")
-    dup = clean & (pl.col("_first") != order)
-    text = reasons.message_expr(
-        "duplicate",
-        detail_zh=pl.format("同第{}行", "_row1"),
-        detail_en=pl.format("same as row {}", "_row1"),
+    order = pl.col("_order")
+    first = pl.when(has_id).then(order.min().over(by_id)).otherwise(order.min().over(by_content))
+    repeats = clean.filter(
+        (has_id & pl.struct(by_id).is_duplicated()) | pl.struct(by_content).is_duplicated()
+    ).with_columns(first.alias("_first"))
+    dups = (
+        repeats.lazy()
+        .filter(pl.col("_first") != order)
+        .join(
+            repeats.lazy().select(
+                pl.col("_order").alias("_first"), pl.col("row_number").alias("_row1")
+            ),
+            on="_first",
+            how="left",
+        )
+        .sort("_order")
+        .select(
+            "_order",
+            pl.lit("duplicate").alias("reason"),
+            pl.when(has_id).then(pl.lit("report_id")).alias("field"),
+            reasons.message_expr(
+                "duplicate",
+                detail_zh=pl.format("同第{}行", "_row1"),
+                detail_en=pl.format("same as row {}", "_row1"),
+            ).alias("message"),
+        )
+        .collect()
     )
-    field = pl.when(pl.col("report_id").is_not_null()).then(pl.lit("report_id"))
-    out = framed.with_columns(
-        pl.when(dup).then(pl.lit("duplicate")).otherwise(pl.col("reason")).alias("reason"),
-        pl.when(dup).then(field).otherwise(pl.col("field")).alias("field"),
-        pl.when(dup).then(text).otherwise(pl.col("message")).alias("message"),
+    if dups.height == 0:
+        return frame
+    idx = dups["_order"]
+    return frame.with_columns(
+        [frame[c].cast(pl.Utf8).scatter(idx, dups[c]) for c in ("reason", "field", "message")]
     )
-    return out.drop("_order", "_first", "_row1")
 
 
 def _add_spec_attrs(frame: pl.DataFrame, cat: Catalog) -> pl.DataFrame:

@@ -363,3 +363,7 @@ class DemoTruthError(Base):
     report_id: Mapped[str] = mapped_column(String(120), primary_key=True)
     error_type: Mapped[str] = mapped_column(String(32))
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+# Access-control tables live in their own module; importing it registers them on Base.metadata.
+from steelsage.store import access_models as _access_models  # noqa: E402,F401

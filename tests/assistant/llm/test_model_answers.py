@@ -77,8 +77,9 @@ def test_unverifiable_answer_without_a_template_is_withheld(
 ) -> None:
     openai_server.push(text("据我所知，明年钢价会涨到 9,999 元/吨。"))
     answer = _assistant(assistant_db, make_backend()).ask("你怎么看明年的钢铁行业")
-    assert answer.kind == "error" and "9,999" not in answer.text
-    assert answer.verified
+    assert answer.kind == "error" and answer.verified
+    assert "9,999" not in answer.model_dump_json()  # nor in the trace
+    assert any(step.step == "repair" and step.name == "rejected" for step in answer.trace)
 
 
 def test_injection_never_reaches_the_model(

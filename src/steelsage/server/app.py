@@ -1,0 +1,90 @@
+"""The FastAPI application: ``create_app()``; ``steelsage serve`` runs it with uvicorn.
+
+Routes are thin: they validate, call the store / pipeline / assistant, and shape the reply.
+Auth, entitlements and the audit trail come in through dependencies (``server/deps.py``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from steelsage.server.auth.runtime import AuthRuntime, install_auth
+from steelsage.server.errors import install_error_handlers
+from steelsage.server.limits import BodySizeLimit
+from steelsage.server.settings import ServerSettings, get_server_settings
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: ServerSettings | None = None, engine: Engine | None = None) -> FastAPI:
+    """A new app. ``engine`` defaults to the configured database (STEELSAGE_DATABASE_URL)."""
+    from steelsage.store import get_engine
+
+    settings = settings or get_server_settings()
+    settings.check()
+    app = FastAPI(
+        title="steelsage API",
+        version="1",
+        description=(
+            "钢铁产业链数据与问答 / steel-chain market data and a grounded assistant. "
+            "Authenticate with `Authorization: Bearer <API key>` or a browser session."
+        ),
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = engine or get_engine()
+    app.state.backend = _backend()
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    install_error_handlers(app)
+    _include_routes(app)
+    install_auth(
+        app,
+        AuthRuntime(
+            settings,
+            app.state.engine,
+            audit_flush_rows=settings.audit_flush_rows,
+            audit_flush_seconds=settings.audit_flush_seconds,
+        ),
+    )
+    return app
+
+
+def _backend() -> Any:
+    """The configured language model (None: answers come from the templates)."""
+    from steelsage.assistant.llm import get_backend
+
+    backend = get_backend()
+    return backend if getattr(backend, "available", True) else None
+
+
+def _include_routes(app: FastAPI) -> None:
+    from steelsage.server.routes import (
+        admin,
+        ask,
+        auth,
+        catalog,
+        export,
+        health,
+        openai_compat,
+        ops,
+        pages,
+    )
+
+    routers: list[Any] = [
+        health.router,
+        auth.router,
+        admin.router,
+        catalog.router,
+        ask.router,
+        export.router,
+        ops.router,
+    ]
+    for router in routers:
+        app.include_router(router, prefix=API_PREFIX)
+    app.include_router(openai_compat.router, prefix="/v1")
+    pages.mount(app)

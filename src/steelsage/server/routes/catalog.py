@@ -1,0 +1,245 @@
+"""Catalog, series, observations and assessments — what the caller's packages allow."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+import polars as pl
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel
+
+from steelsage.server.cache import PublishedCache
+from steelsage.server.deps import CurrentUser, audit_read, principal_of
+from steelsage.server.entitle import all_series, clip, visible, visible_info, window
+from steelsage.server.errors import ApiError
+from steelsage.store import SeriesInfo, get_observations
+
+router = APIRouter(tags=["data"])
+
+Format = Literal["json", "csv", "parquet", "xlsx"]
+_MEDIA = {
+    "csv": "text/csv; charset=utf-8",
+    "parquet": "application/vnd.apache.parquet",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+_COLUMNS = ["date", "value", "low", "high", "change", "n_sources", "fallback", "version"]
+
+
+class SeriesList(BaseModel):
+    series: list[SeriesInfo]
+
+
+class Observation(BaseModel):
+    date: date
+    value: float | None
+    low: float | None = None
+    high: float | None = None
+    change: float | None = None
+    n_sources: int | None = None
+    fallback: bool | None = None
+    version: int | None = None
+
+
+class Observations(BaseModel):
+    code: str
+    unit: str
+    observations: list[Observation]
+
+
+class AssessmentRow(BaseModel):
+    code: str
+    name_zh: str
+    name_en: str
+    unit: str
+    commodity: str | None = None
+    date: date
+    value: float | None
+    low: float | None = None
+    high: float | None = None
+    change: float | None = None
+    n_sources: int | None = None
+    fallback: bool | None = None
+    version: int | None = None
+    method: str | None = None
+
+
+class Assessments(BaseModel):
+    date: date | None
+    assessments: list[AssessmentRow]
+
+
+def _cache(request: Request) -> PublishedCache:
+    cache = getattr(request.app.state, "published_cache", None)
+    if cache is None:
+        cache = request.app.state.published_cache = PublishedCache(request.app.state.engine)
+    return cache
+
+
+def _series(request: Request) -> dict[str, SeriesInfo]:
+    return _cache(request).get(("series",), lambda: all_series(request.app.state.engine))
+
+
+def _info(request: Request, code: str) -> SeriesInfo:
+    info = _series(request).get(code)
+    if info is None:
+        raise ApiError(
+            404, "unknown_series", f"没有序列 {code} / no series {code!r}: see GET /api/v1/series"
+        )
+    return info
+
+
+@router.get("/series", response_model=SeriesList)
+def search_series(
+    request: Request,
+    user: CurrentUser,
+    q: Annotated[str | None, Query(max_length=100, description="名称或代码 / name or code")] = None,
+    kind: Annotated[str | None, Query(max_length=20)] = None,
+    commodity: Annotated[str | None, Query(max_length=40)] = None,
+    product: Annotated[str | None, Query(max_length=40)] = None,
+    region: Annotated[str | None, Query(max_length=40)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> SeriesList:
+    """搜索目录 / search the catalog (only series your packages include)."""
+    principal = principal_of(user)
+    needle = (q or "").strip().casefold()
+    hits = []
+    for info in visible(principal, _series(request)):
+        if kind and info.kind != kind:
+            continue
+        if commodity and info.commodity != commodity:
+            continue
+        if product and info.product != product:
+            continue
+        if region and info.region != region:
+            continue
+        text = f"{info.code}\n{info.name_zh}\n{info.name_en}".casefold()
+        if needle and needle not in text:
+            continue
+        hits.append(visible_info(info, principal.window(info, _today())))
+        if len(hits) >= limit:
+            break
+    return SeriesList(series=hits)
+
+
+def _today() -> date:
+    from steelsage.config import market_today
+
+    return market_today()
+
+
+@router.get("/series/{code}", response_model=SeriesInfo)
+def get_one_series(request: Request, code: str, user: CurrentUser) -> SeriesInfo:
+    """序列信息 / one series' metadata."""
+    info = _info(request, code)
+    return visible_info(info, window(principal_of(user), info))
+
+
+def _frame(request: Request, code: str, start, end, as_of) -> pl.DataFrame:  # type: ignore[no-untyped-def]
+    engine = request.app.state.engine
+    return _cache(request).get(
+        ("obs", code, start, end, as_of),
+        lambda: get_observations(engine, code, start=start, end=end, as_of=as_of).select(_COLUMNS),
+    )
+
+
+def _encode(frame: pl.DataFrame, fmt: str, info: SeriesInfo) -> bytes:
+    if fmt == "csv":
+        return frame.write_csv().encode("utf-8")
+    buffer = io.BytesIO()
+    if fmt == "parquet":
+        frame.write_parquet(buffer)
+    else:
+        frame.write_excel(buffer, worksheet=info.code[:31])
+    return buffer.getvalue()
+
+
+@router.get(
+    "/series/{code}/observations",
+    response_model=Observations,
+    responses={200: {"content": {m: {} for m in _MEDIA.values()}}},
+)
+def observations(
+    request: Request,
+    code: str,
+    user: CurrentUser,
+    start: date | None = None,
+    end: date | None = None,
+    as_of: Annotated[
+        datetime | None, Query(description="当时发布的值 / values as published at that moment")
+    ] = None,
+    format: Format = "json",
+) -> Response:
+    """观测值 / published values in a date range, as of a moment, as JSON, CSV, Parquet or Excel."""
+    info = _info(request, code)
+    allowed = window(principal_of(user), info)
+    if start is not None and end is not None and start > end:
+        raise ApiError(400, "bad_range", "start 晚于 end / start is after end")
+    lo, hi = clip(start, end, allowed)  # lo > hi (nothing allowed) reads nothing
+    frame = _frame(request, code, lo, hi, as_of)
+    audit_read(user, f"series:{code}", {"start": str(lo), "end": str(hi), "format": format})
+    if format == "json":
+        body = (
+            b'{"code":"' + info.code.encode() + b'","unit":"' + info.unit.encode()
+            + b'","observations":' + frame.write_json().encode() + b"}"
+        )
+        return Response(body, media_type="application/json")
+    filename = f"{info.code}.{format}"
+    return Response(
+        _encode(frame, format, info),
+        media_type=_MEDIA[format],
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.get("/assessments", response_model=Assessments)
+def assessments(
+    request: Request,
+    user: CurrentUser,
+    day: Annotated[date | None, Query(alias="date")] = None,
+    product: Annotated[str | None, Query(max_length=40)] = None,
+    region: Annotated[str | None, Query(max_length=40)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 500,
+) -> Assessments:
+    """评估价 / assessments on a date (default: the latest) with sources count and method."""
+    from steelsage.store import get_observations_many
+
+    principal = principal_of(user)
+    series = [
+        s
+        for s in visible(principal, _series(request))
+        if s.kind == "assessment"
+        and (product is None or s.product == product)
+        and (region is None or s.region == region)
+    ][:limit]
+    if not series:
+        return Assessments(date=day, assessments=[])
+    windows = {s.code: principal.window(s, _today()) for s in series}
+    target = day or max((s.last for s in series if s.last), default=None)
+    if target is None:
+        return Assessments(date=None, assessments=[])
+    frame = get_observations_many(
+        request.app.state.engine, [s.code for s in series], start=target, end=target
+    )
+    rows = []
+    by_code = {s.code: s for s in series}
+    for r in frame.iter_rows(named=True):
+        lo, hi = windows[r["series_code"]]
+        if (lo and r["date"] < lo) or (hi and r["date"] > hi):
+            continue
+        info = by_code[r["series_code"]]
+        rows.append(
+            AssessmentRow(
+                code=info.code,
+                name_zh=info.name_zh,
+                name_en=info.name_en,
+                unit=info.unit,
+                commodity=info.commodity,
+                method=info.method,
+                **{k: r[k] for k in _COLUMNS},
+            )
+        )
+    audit_read(user, f"assessments:{target}", {"n": len(rows)})
+    return Assessments(date=target, assessments=rows)
