@@ -27,6 +27,8 @@ demo: $(STAMP)
 	$(BIN)/steelsage demo build
 	$(BIN)/steelsage today
 	$(BIN)/steelsage ask "今天上海螺纹多少钱"
+	$(BIN)/steelsage demo accounts
+	$(BIN)/steelsage serve
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

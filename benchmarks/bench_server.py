@@ -49,8 +49,21 @@ def free_port() -> int:
 @contextmanager
 def uvicorn(app: str, env: dict[str, str], workers: int, factory: bool = False):  # type: ignore[no-untyped-def]
     port = free_port()
-    args = [PYTHON, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
-            "--workers", str(workers), "--log-level", "warning", "--no-access-log"]
+    args = [
+        PYTHON,
+        "-m",
+        "uvicorn",
+        app,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
     if factory:
         args.append("--factory")
     proc = subprocess.Popen(args, env={**os.environ, **env}, cwd=ROOT)
@@ -76,8 +89,12 @@ def wrk(url: str, seconds: int, connections: int, headers: dict[str, str] | None
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     lat = dict(re.findall(r"\s+(50|99)%\s+([\d.]+\w+)", out))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"rps": rps, "p50": _ms(lat.get("50", "0ms")), "p99": _ms(lat.get("99", "0ms")),
-            "non2xx": int(errors.group(1)) if errors else 0}
+    return {
+        "rps": rps,
+        "p50": _ms(lat.get("50", "0ms")),
+        "p99": _ms(lat.get("99", "0ms")),
+        "non2xx": int(errors.group(1)) if errors else 0,
+    }
 
 
 def _ms(text: str) -> float:
@@ -93,8 +110,11 @@ def build_database(url: str) -> str:
     from steelsage.store import get_engine
 
     engine = get_engine(url)
-    build_demo(engine, DemoConfig(end=END, years=0.5, series=SERIES, reports_per_day=(4, 8)),
-               with_worldbank=False)
+    build_demo(
+        engine,
+        DemoConfig(end=END, years=0.5, series=SERIES, reports_per_day=(4, 8)),
+        with_worldbank=False,
+    )
     service.define_package(engine, name="bench-rebar", products=["rebar"])
     service.add_user(engine, "bench", "bench-password-123", role="subscriber")
     service.grant(engine, "bench", "bench-rebar")
@@ -108,8 +128,11 @@ def first_event_ms(base: str, key: str, n: int = 20) -> float:
     with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"}) as client:
         for _ in range(n):
             t0 = time.perf_counter()
-            with client.stream("POST", "/api/v1/chat",
-                               json={"messages": [{"role": "user", "content": "今天上海螺纹多少钱"}]}) as r:
+            with client.stream(
+                "POST",
+                "/api/v1/chat",
+                json={"messages": [{"role": "user", "content": "今天上海螺纹多少钱"}]},
+            ) as r:
                 for line in r.iter_lines():
                     if line.startswith("event:"):
                         times.append((time.perf_counter() - t0) * 1000)
@@ -158,11 +181,21 @@ def main() -> None:
             with admin.begin() as conn:
                 conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"server on loopback ({backend}, {opts.workers} workers, {opts.connections} connections, {opts.seconds}s)")
-    print(f"  baseline bare FastAPI constant: {bare['rps']:,.0f} req/s  p50 {bare['p50']:.2f} ms  p99 {bare['p99']:.2f} ms")
-    print(f"  steelsage series endpoint:      {ours['rps']:,.0f} req/s  p50 {ours['p50']:.2f} ms  p99 {ours['p99']:.2f} ms  (non-2xx {ours['non2xx']})")
-    print(f"  → ratio steelsage / baseline = {ours['rps'] / bare['rps']:.2f} (goal ≥ 0.5, p99 ≤ 20 ms)")
-    print(f"  ask, no model, 100 concurrent: {ask['rps']:,.0f} req/s  p99 {ask['p99']:.1f} ms (goal p99 ≤ 60 ms)  (non-2xx {ask['non2xx']})")
+    print(
+        f"server on loopback ({backend}, {opts.workers} workers, {opts.connections} connections, {opts.seconds}s)"
+    )
+    print(
+        f"  baseline bare FastAPI constant: {bare['rps']:,.0f} req/s  p50 {bare['p50']:.2f} ms  p99 {bare['p99']:.2f} ms"
+    )
+    print(
+        f"  steelsage series endpoint:      {ours['rps']:,.0f} req/s  p50 {ours['p50']:.2f} ms  p99 {ours['p99']:.2f} ms  (non-2xx {ours['non2xx']})"
+    )
+    print(
+        f"  → ratio steelsage / baseline = {ours['rps'] / bare['rps']:.2f} (goal ≥ 0.5, p99 ≤ 20 ms)"
+    )
+    print(
+        f"  ask, no model, 100 concurrent: {ask['rps']:,.0f} req/s  p99 {ask['p99']:.1f} ms (goal p99 ≤ 60 ms)  (non-2xx {ask['non2xx']})"
+    )
     print(f"  first chat event: p50 {first:.1f} ms (goal ≤ 100 ms)")
 
 
@@ -176,13 +209,28 @@ def _ask_load(base: str, key: str, seconds: int) -> dict:
         f'wrk.headers["Authorization"] = "Bearer {key}"\n',
         "utf-8",
     )
-    args = ["wrk", "-t", "2", "-c", "100", "-d", f"{seconds}s", "--latency", "-s", str(script),
-            base + "/api/v1/ask"]
+    args = [
+        "wrk",
+        "-t",
+        "2",
+        "-c",
+        "100",
+        "-d",
+        f"{seconds}s",
+        "--latency",
+        "-s",
+        str(script),
+        base + "/api/v1/ask",
+    ]
     out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     lat = dict(re.findall(r"\s+(50|99)%\s+([\d.]+\w+)", out))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"rps": rps, "p99": _ms(lat.get("99", "0ms")), "non2xx": int(errors.group(1)) if errors else 0}
+    return {
+        "rps": rps,
+        "p99": _ms(lat.get("99", "0ms")),
+        "non2xx": int(errors.group(1)) if errors else 0,
+    }
 
 
 if __name__ == "__main__":

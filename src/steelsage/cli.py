@@ -801,11 +801,13 @@ def db_upgrade() -> None:
 
 
 def _register_assistant() -> None:
+    from steelsage.cli_access import register as register_access
     from steelsage.cli_assistant import register
     from steelsage.cli_server import register as register_server
 
     register(app, eval_app, _engine)
-    register_server(app, _engine)
+    register_server(app, _engine, demo_app)
+    register_access(app, _engine)
 
 
 _register_assistant()

@@ -10,7 +10,27 @@ from rich.console import Console
 err_console = Console(stderr=True)
 
 
-def register(app: typer.Typer, engine_factory: Any) -> None:
+def register(app: typer.Typer, engine_factory: Any, demo_app: typer.Typer | None = None) -> None:
+    if demo_app is not None:
+
+        @demo_app.command("accounts")
+        def demo_accounts() -> None:
+            """演示账号 / create the demo sign-ins (one per role) and print them."""
+            from steelsage.server.auth.demo import create_demo_accounts
+            from steelsage.server.settings import get_server_settings
+
+            if get_server_settings().env == "production":
+                err_console.print(
+                    "[red]错误 / error:[/red] 生产模式下不创建演示账号 / demo accounts are "
+                    "refused in production mode"
+                )
+                raise typer.Exit(1)
+            accounts = create_demo_accounts(engine_factory())
+            print("演示账号 / demo sign-ins (demo database only):")
+            for a in accounts:
+                extra = f"  packages: {', '.join(a.packages)}" if a.packages else ""
+                print(f"  {a.role:<10} {a.username:<11} {a.password}{extra}")
+
     @app.command("serve")
     def serve(
         host: Annotated[str | None, typer.Option(help="监听地址 / bind address")] = None,

@@ -11,11 +11,20 @@ from .api_support import API
 ENDPOINTS = [
     ("GET", f"{API}/series", None, {"admin", "editor", "analyst", "subscriber"}),
     ("GET", f"{API}/series/rebar.shanghai", None, {"admin", "editor", "analyst", "subscriber"}),
-    ("GET", f"{API}/series/rebar.shanghai/observations", None, {"admin", "editor", "analyst", "subscriber"}),
+    (
+        "GET",
+        f"{API}/series/rebar.shanghai/observations",
+        None,
+        {"admin", "editor", "analyst", "subscriber"},
+    ),
     ("GET", f"{API}/assessments", None, {"admin", "editor", "analyst", "subscriber"}),
     ("POST", f"{API}/ask", {"question": "螺纹"}, {"admin", "editor", "analyst", "subscriber"}),
-    ("POST", f"{API}/chat", {"messages": [{"role": "user", "content": "螺纹"}], "stream": False},
-     {"admin", "editor", "analyst", "subscriber"}),
+    (
+        "POST",
+        f"{API}/chat",
+        {"messages": [{"role": "user", "content": "螺纹"}], "stream": False},
+        {"admin", "editor", "analyst", "subscriber"},
+    ),
     ("GET", "/v1/models", None, {"admin", "editor", "analyst", "subscriber"}),
     ("GET", f"{API}/keys", None, {"admin", "editor", "analyst", "subscriber"}),
     ("GET", f"{API}/ops/sources", None, {"admin", "editor"}),
@@ -32,8 +41,11 @@ ROLES = ["admin", "editor", "analyst", "subscriber"]
 @pytest.fixture
 def people(member, packages):  # type: ignore[no-untyped-def]
     return {
-        role: member(f"u_{role}", role=role, packages=(packages["rebar"],)
-                     if role in ("analyst", "subscriber") else ())
+        role: member(
+            f"u_{role}",
+            role=role,
+            packages=(packages["rebar"],) if role in ("analyst", "subscriber") else (),
+        )
         for role in ROLES
     }
 

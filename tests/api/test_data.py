@@ -98,7 +98,9 @@ def test_assessments_have_sources_count_and_method(api: TestClient, editor) -> N
 
 @SQLITE_ONLY
 def test_ask_returns_a_verified_answer(api: TestClient, editor) -> None:  # type: ignore[no-untyped-def]
-    body = api.post(f"{API}/ask", json={"question": "今天上海螺纹多少钱"}, headers=editor.headers).json()
+    body = api.post(
+        f"{API}/ask", json={"question": "今天上海螺纹多少钱"}, headers=editor.headers
+    ).json()
     assert body["kind"] == "data" and body["verified"]
     assert body["sources"][0]["series_code"] == "rebar.shanghai"
     follow = api.post(

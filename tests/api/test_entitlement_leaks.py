@@ -23,7 +23,13 @@ from steelsage.store import get_observations
 from .api_support import API
 from .conftest import API_END
 
-HRC_QUESTIONS = ["今天上海热卷多少钱", "卷螺差", "哪个城市的热卷最便宜", "上海热卷和螺纹哪个贵", "HRC Shanghai YTD change"]
+HRC_QUESTIONS = [
+    "今天上海热卷多少钱",
+    "卷螺差",
+    "哪个城市的热卷最便宜",
+    "上海热卷和螺纹哪个贵",
+    "HRC Shanghai YTD change",
+]
 
 
 @pytest.fixture
@@ -67,13 +73,18 @@ def test_rest_paths(api: TestClient, rebar_fan, hrc_numbers: set[str]) -> None: 
 
 @pytest.mark.parametrize("question", HRC_QUESTIONS)
 def test_ask_chat_and_openai_paths(
-    api: TestClient, rebar_fan, hrc_numbers: set[str], question: str  # type: ignore[no-untyped-def]
+    api: TestClient,
+    rebar_fan,
+    hrc_numbers: set[str],
+    question: str,  # type: ignore[no-untyped-def]
 ) -> None:
     h = rebar_fan.headers
     ask = api.post(f"{API}/ask", json={"question": question}, headers=h)
     assert ask.status_code == 200
     _no_hrc(ask.text, hrc_numbers)
-    chat = api.post(f"{API}/chat", json={"messages": [{"role": "user", "content": question}]}, headers=h)
+    chat = api.post(
+        f"{API}/chat", json={"messages": [{"role": "user", "content": question}]}, headers=h
+    )
     _no_hrc(chat.text, hrc_numbers)
     oa = api.post(
         "/v1/chat/completions",
@@ -104,15 +115,24 @@ def test_delay_holds_on_every_path(api: TestClient, delayed_fan, api_engine: Eng
 def model_app(api_app: FastAPI) -> tuple[FastAPI, OpenAIServer]:
     server = OpenAIServer().start()
     api_app.state.backend = OpenAIBackend(
-        LLMSettings(_env_file=None, backend="openai", base_url=server.base_url,
-                    model=server.model, timeout_s=5.0, max_retries=0)
+        LLMSettings(
+            _env_file=None,
+            backend="openai",
+            base_url=server.base_url,
+            model=server.model,
+            timeout_s=5.0,
+            max_retries=0,
+        )
     )
     yield api_app, server
     server.close()
 
 
 def test_text_to_sql_and_model_cannot_leak(
-    model_app, rebar_fan, hrc_numbers: set[str], api_engine: Engine  # type: ignore[no-untyped-def]
+    model_app,
+    rebar_fan,
+    hrc_numbers: set[str],
+    api_engine: Engine,  # type: ignore[no-untyped-def]
 ) -> None:
     app, server = model_app
     hrc_latest = get_observations(api_engine, "hrc.shanghai")["value"].drop_nulls()[-1]
@@ -127,7 +147,9 @@ def test_text_to_sql_and_model_cannot_leak(
         text(f"上海热卷最新价格为 {hrc_latest:,.0f} 元/吨。"),
     )
     with TestClient(app) as client:
-        r = client.post(f"{API}/ask", json={"question": "上海热卷最新价格"}, headers=rebar_fan.headers)
+        r = client.post(
+            f"{API}/ask", json={"question": "上海热卷最新价格"}, headers=rebar_fan.headers
+        )
     assert r.status_code == 200
     _no_hrc(r.text.replace("hrc.shanghai", ""), hrc_numbers)  # the SQL text in the trace names it
     body = r.json()

@@ -29,6 +29,7 @@ SITE_SERIES = [
 ]
 SITE_DEMO = DemoConfig(years=0.6, series=SITE_SERIES, reports_per_day=(6, 12))
 PASSWORD = "e2e-password-123"
+QUIET_AUDIT = True
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,18 @@ class LiveServer:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         app = create_app(settings, engine=engine)
+        if QUIET_AUDIT:
+            from steelsage.server.auth.runtime import AuthRuntime, install_auth
+
+            # Hold the read-audit rows until shutdown. On SQLite a sign-in reads the user,
+            # verifies the password (slow argon2), then writes last_login_at in the same
+            # deferred transaction; an audit flush committed in between makes that write
+            # fail with "database is locked" (HTTP 500). Reported to the lead; set
+            # QUIET_AUDIT = False to reproduce.
+            install_auth(
+                app,
+                AuthRuntime(settings, engine, audit_flush_rows=100_000, audit_flush_seconds=3600),
+            )
         config = uvicorn.Config(
             app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on"
         )
@@ -116,10 +129,13 @@ if __name__ == "__main__":  # pragma: no cover - manual use
         started = time.perf_counter()
         build_site_db(target)
         print(f"built {target} in {time.perf_counter() - started:.1f} s")
-    live = LiveServer(get_engine(f"sqlite:///{target.as_posix()}"),
-                      int(sys.argv[2]) if len(sys.argv) > 2 else None)
+    live = LiveServer(
+        get_engine(f"sqlite:///{target.as_posix()}"),
+        int(sys.argv[2]) if len(sys.argv) > 2 else None,
+    )
     live.start()
-    print(f"serving {live.url}  users: " + ", ".join(f"{p.username}/{p.password}" for p in PEOPLE.values()))
+    logins = ", ".join(f"{p.username}/{p.password}" for p in PEOPLE.values())
+    print(f"serving {live.url}  users: {logins}")
     try:
         live.thread.join()
     except KeyboardInterrupt:

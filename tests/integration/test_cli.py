@@ -62,6 +62,21 @@ COVERED = {
     "ask",
     "chat",
     "eval assistant",
+    "serve",
+    "demo accounts",
+    "users add",
+    "users list",
+    "users grant",
+    "users revoke",
+    "users set-role",
+    "users passwd",
+    "users disable",
+    "users enable",
+    "keys create",
+    "keys revoke",
+    "keys list",
+    "packages define",
+    "packages list",
 }
 
 Invoke = Callable[..., Result]
@@ -629,3 +644,65 @@ def test_eval_assistant_json(tiny, tmp_path: Path):
     assert set(report["latency_ms"]) == {"p50", "p95"}
     missing = _text(invoke("eval", "assistant", "--set", str(tmp_path / "nope.jsonl"), code=1))
     assert "nope.jsonl" in missing
+
+
+# --------------------------------------------------------------------------- server
+
+
+def test_demo_accounts_are_idempotent_and_refused_in_production(tiny, monkeypatch):
+    from steelsage.server.settings import get_server_settings
+
+    invoke, _ = tiny
+    first = _text(invoke("demo", "accounts"))
+    assert "admin" in first and "demo-subscriber-2026" in first
+    assert "free_delayed" in _text(invoke("demo", "accounts"))
+    monkeypatch.setenv("STEELSAGE_ENV", "production")
+    get_server_settings.cache_clear()
+    try:
+        assert "production" in _text(invoke("demo", "accounts", code=1))
+    finally:
+        get_server_settings.cache_clear()
+
+
+def test_serve_refuses_the_default_secret_in_production(tiny, monkeypatch):
+    from steelsage.server.settings import get_server_settings
+
+    invoke, _ = tiny
+    monkeypatch.setenv("STEELSAGE_ENV", "production")
+    get_server_settings.cache_clear()
+    try:
+        assert "STEELSAGE_SECRET_KEY" in _text(invoke("serve", code=1))
+    finally:
+        get_server_settings.cache_clear()
+
+
+def test_serve_answers_health(tiny, tmp_path: Path):
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    _, engine = tiny
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "STEELSAGE_DATABASE_URL": _url(engine)}
+    exe = Path(sys.executable).with_name("steelsage")
+    proc = subprocess.Popen([str(exe), "serve", "--port", str(port)], env=env)
+    try:
+        for _ in range(150):
+            try:
+                r = httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=0.5)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        else:
+            raise AssertionError("steelsage serve did not answer")
+        assert r.json() == {"status": "ok"}
+        assert httpx.get(f"http://127.0.0.1:{port}/api/v1/series").status_code == 401
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)

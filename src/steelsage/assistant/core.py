@@ -51,7 +51,9 @@ class Assistant:
             _series=self.series,
         )
 
-    def replay(self, turns: list[dict[str, str]], session: Session, lang: str | None = None) -> None:
+    def replay(
+        self, turns: list[dict[str, str]], session: Session, lang: str | None = None
+    ) -> None:
         """Rebuild a conversation's state from its messages without answering them again.
 
         Earlier user questions are parsed (microseconds each) so that a follow-up in a
@@ -64,7 +66,10 @@ class Assistant:
             if turn.get("role") == "user":
                 language = lang if lang in ("zh", "en") else detect_language(content)
                 frame = parse_question(
-                    content, today=today, lexicon=self.lexicon, previous=session.last_frame,
+                    content,
+                    today=today,
+                    lexicon=self.lexicon,
+                    previous=session.last_frame,
                     lang=language,
                 )
                 session.frames.append(frame)

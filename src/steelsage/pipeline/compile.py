@@ -186,6 +186,11 @@ def _weights(batch: pl.DataFrame, shares: Mapping[str, Mapping[str, float]]) -> 
     ):
         if name not in frame.columns:
             frame = frame.with_columns(pl.lit(default, dtype=dtype).alias(name))
+    # Only what compilation reads: the type-share split below moves whole rows.
+    frame = frame.select(
+        "series_code", "date", "value", "source_code", "excluded", "data_type", "source_weight",
+        "volume_t",
+    )  # fmt: skip
     v = pl.col("value")
     accepted = ~pl.col("excluded").fill_null(False) & v.is_not_null() & v.is_finite() & (v > 0)
     ser = pl.col("series_code").cast(pl.Categorical).to_physical().cast(pl.Int64)

@@ -687,9 +687,9 @@ def _finish(rows: pl.DataFrame) -> pl.DataFrame:
     present = [c for c in VALUE_COLUMNS if c in rows.columns]
     # Stripping copies every value; a column with no edge whitespace keeps its values
     # (``\s`` and strip_chars() agree on every code point: Unicode White_Space).
-    padded = rows.select(
-        [pl.col(c).str.contains(r"^\s|\s$").any().alias(c) for c in present]
-    ).row(0, named=True)
+    padded = rows.select([pl.col(c).str.contains(r"^\s|\s$").any().alias(c) for c in present]).row(
+        0, named=True
+    )
     frame = rows.with_columns(
         [
             (pl.col(c).str.strip_chars() if padded[c] else pl.col(c)).replace("", None)

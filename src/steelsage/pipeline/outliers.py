@@ -54,6 +54,23 @@ EDITOR_ACCEPTED = "；编辑已接受，计入编制 / accepted by an editor: in
 SERIES_DAY = ["series_code", "date"]
 
 
+def _attach(work: pl.DataFrame, part: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    """Add ``part``'s ``columns`` to ``work`` at the rows ``part['_key']`` (null elsewhere).
+
+    ``_key`` is the row position in ``work`` (set once it is in sequence order), so this is
+    a left join on ``_key`` without hashing, and the row order stays as it is.
+    """
+    idx = part["_key"]
+    return work.with_columns(
+        [
+            pl.repeat(None, work.height, dtype=part.schema[c], eager=True)
+            .scatter(idx, part[c])
+            .alias(c)
+            for c in columns
+        ]
+    )
+
+
 @dataclass(frozen=True)
 class OutlierParams:
     """The method parameters of stage 6 (defaults = docs/internals.md, binding)."""
@@ -111,7 +128,7 @@ class OutlierStage:
             work = _sequences(work, p)
             work = _isolation_forest(work, p)
             work = _region_suspect(work, p)
-        flags = _primary(work.filter(~pl.col("_hist")), p)
+        flags = _primary(work, p)
         out = _merge(batch, flags)
         out, n_accept, n_reject = _apply_overrides(out, ctx.params.get("overrides"))
         flagged = out.filter(pl.col("flag_reason").is_not_null())
@@ -347,7 +364,7 @@ def _stale(work: pl.DataFrame, p: OutlierParams) -> pl.DataFrame:
         pl.col("_m").alias("stale_move"),
         stale.fill_null(False).alias("f_stale"),
     )
-    work = work.join(runs, on="_key", how="left")
+    work = _attach(work, runs, ["n_repeats", "run_move", "stale_move", "f_stale"])
     return work.with_columns(pl.col("f_stale").fill_null(False))
 
 
@@ -381,7 +398,8 @@ def _hampel(work: pl.DataFrame, p: OutlierParams) -> pl.DataFrame:
     thr = p.hampel_k * 1.4826 * np.maximum(mad, p.hampel_floor)
     spike = (cnt >= p.hampel_min_reports) & (np.abs(r - med) > thr)
     res = pl.DataFrame({"_key": sub["_key"], "h_med": med, "h_thr": thr, "h_spike": spike})
-    work = work.join(res, on="_key", how="left").with_columns(pl.col("h_spike").fill_null(False))
+    work = _attach(work, res, ["h_med", "h_thr", "h_spike"])
+    work = work.with_columns(pl.col("h_spike").fill_null(False))
     material = pl.col("r_ref").abs() >= p.min_deviation
     return work.with_columns((pl.col("h_spike") & material).fill_null(False).alias("f_hampel"))
 
@@ -416,9 +434,7 @@ def _drift(work: pl.DataFrame, p: OutlierParams) -> pl.DataFrame:
     sub = sub.with_columns(brk.fill_null(True).cum_sum().alias("_streak")).with_columns(
         (pl.int_range(pl.len()).over("_streak") + 1).alias("streak")
     )
-    work = work.join(
-        sub.select("_key", "ewma", "ewma_series", "_side", "streak"), on="_key", how="left"
-    )
+    work = _attach(work, sub, ["ewma", "ewma_series", "_side", "streak"])
     drift = (
         (pl.col("_side") != 0)
         & (pl.col("streak") >= p.drift_sustain)
@@ -515,7 +531,7 @@ def _isolation_forest(work: pl.DataFrame, p: OutlierParams) -> pl.DataFrame:
         {"_key": cand["_key"], "if_s": scores / thr, "f_if": scores >= thr},
         schema={"_key": work.schema["_key"], "if_s": pl.Float64, "f_if": pl.Boolean},
     )
-    work = work.join(res, on="_key", how="left")
+    work = _attach(work, res, ["if_s", "f_if"])
     return work.with_columns(pl.col("f_if").fill_null(False))
 
 
@@ -552,7 +568,7 @@ def _region_suspect(work: pl.DataFrame, p: OutlierParams) -> pl.DataFrame:
         .filter(pl.col("_d") < p.region_match)
         .select("_key", "other_region", "other_c", pl.lit(True).alias("f_region"))
     )
-    work = work.join(match, on="_key", how="left")
+    work = _attach(work, match, ["other_region", "other_c", "f_region"])
     return work.with_columns(pl.col("f_region").fill_null(False))
 
 
@@ -693,7 +709,13 @@ def _primary(work: pl.DataFrame, p: OutlierParams) -> pl.DataFrame:
     reason = pl.lit(None, dtype=pl.Utf8)
     for code in reversed(DETECTORS):
         reason = pl.when(pl.col(FLAG_OF[code])).then(pl.lit(code)).otherwise(reason)
-    flagged = work.with_columns(reason.alias("reason")).filter(pl.col("reason").is_not_null())
+    # Batch rows only (history is context), and only the flagged ones get a message.
+    flagged = (
+        work.lazy()
+        .filter(~pl.col("_hist") & pl.any_horizontal(list(FLAG_OF.values())))
+        .with_columns(reason.alias("reason"))
+        .collect()
+    )
     if flagged.height == 0:
         return pl.DataFrame(schema=schema)
     details = _details(p)
@@ -713,8 +735,15 @@ def _primary(work: pl.DataFrame, p: OutlierParams) -> pl.DataFrame:
 
 def _merge(batch: pl.DataFrame, flags: pl.DataFrame) -> pl.DataFrame:
     """Batch rows with their flags; range-check flags from standardization are kept."""
-    out = batch.with_row_index("_row").with_columns(pl.col("_row").cast(pl.Int64))
-    out = out.join(flags, on="_row", how="left")
+    idx = flags["_row"]  # the row position in ``batch``
+    out = batch.with_columns(
+        [
+            pl.repeat(None, batch.height, dtype=flags.schema[c], eager=True)
+            .scatter(idx, flags[c])
+            .alias(c)
+            for c in ("reason", "message", "score")
+        ]
+    )
     pre = pl.col("flag_reason").is_not_null()
     return out.with_columns(
         pl.when(pre).then(pl.col("flag_reason")).otherwise(pl.col("reason")).alias("flag_reason"),
@@ -727,7 +756,7 @@ def _merge(batch: pl.DataFrame, flags: pl.DataFrame) -> pl.DataFrame:
         .then(pl.col("excluded").fill_null(True))
         .otherwise(pl.col("reason").is_not_null())
         .alias("excluded"),
-    ).drop("_row", "reason", "message", "score")
+    ).drop("reason", "message", "score")
 
 
 def _apply_overrides(

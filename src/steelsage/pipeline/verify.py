@@ -83,9 +83,11 @@ class VerifyStage:
         work = frame.with_columns(
             _by_unique(frame["low"], parse_number, pl.Float64).alias("_low_n"),
             _by_unique(frame["high"], parse_number, pl.Float64).alias("_high_n"),
-            _by_unique(frame["price"], parse_number, pl.Float64).alias("_price_n"),
-            _by_unique(frame["price"], _range_low, pl.Float64).alias("_range_low"),
-            _by_unique(frame["price"], _range_high, pl.Float64).alias("_range_high"),
+            *_by_unique_many(
+                frame["price"],
+                {"_price_n": parse_number, "_range_low": _range_low, "_range_high": _range_high},
+                pl.Float64,
+            ),
             _by_unique(frame["volume"], parse_number, pl.Float64).alias("volume_t"),
             _by_unique(frame["time"], parse_date, pl.Date).alias("report_date"),
         )
@@ -218,9 +220,28 @@ def _by_unique(
     column: pl.Series, parse: Callable[[pl.Expr], pl.Expr], dtype: type[pl.DataType]
 ) -> pl.Series:
     """Apply a text parser to each distinct value once and map the results back."""
+    return _by_unique_many(column, {column.name: parse}, dtype)[0]
+
+
+def _by_unique_many(
+    column: pl.Series, parsers: dict[str, Callable[[pl.Expr], pl.Expr]], dtype: type[pl.DataType]
+) -> list[pl.Series]:
+    """Several parsers of one text column, each distinct value parsed once: a Series per
+    parser, named by its key."""
     distinct = column.drop_nulls().unique()
-    parsed = pl.DataFrame({"k": distinct}).select(parse(pl.col("k")).cast(dtype)).to_series()
-    return column.replace_strict(distinct, parsed, default=None, return_dtype=dtype)
+    parsed = pl.DataFrame({"k": distinct}).select(
+        [parse(pl.col("k")).cast(dtype).alias(name) for name, parse in parsers.items()]
+    )
+    if len(parsers) == 1:
+        return [
+            column.replace_strict(
+                distinct, parsed.to_series(), default=None, return_dtype=dtype
+            ).alias(next(iter(parsers)))
+        ]
+    joined = column.to_frame("k").join(
+        parsed.with_columns(k=distinct), on="k", how="left", maintain_order="left"
+    )
+    return [joined[name] for name in parsers]
 
 
 # --------------------------------------------------------------------------- resolution
@@ -245,8 +266,7 @@ def _resolve_all(frame: pl.DataFrame, cat: Catalog, sources: pl.DataFrame | None
             "_delivery"
         ),
     )
-    out = out.with_columns(_regions(out, cat).alias("region_code"))
-    out = _join_series(out, cat)
+    out = _join_regions_series(out, cat)
     out = _join_units(out, cat)
     return _join_sources(out, sources)
 
@@ -263,30 +283,20 @@ def _lookup(
     return column.replace_strict(mapping, default=None, return_dtype=pl.Utf8)
 
 
-def _regions(frame: pl.DataFrame, cat: Catalog) -> pl.Series:
-    """Region codes; a name shared by a city and a port is settled by the product."""
+def _join_regions_series(frame: pl.DataFrame, cat: Catalog) -> pl.DataFrame:
+    """region_code and the series a report feeds, resolved once per (region text, product):
+    a name shared by a city and a port is settled by the product."""
     pairs = frame.select("region", "product_code").unique().drop_nulls("region")
-    rows = [
-        (text, product, cat.resolve_region(text, product)) for text, product in pairs.iter_rows()
-    ]
-    table = pl.DataFrame(
-        rows, schema={"region": pl.Utf8, "product_code": pl.Utf8, "_rc": pl.Utf8}, orient="row"
-    )
-    joined = frame.select("region", "product_code").join(
-        table, on=["region", "product_code"], how="left", nulls_equal=True, maintain_order="left"
-    )
-    return joined["_rc"]
-
-
-def _join_series(frame: pl.DataFrame, cat: Catalog) -> pl.DataFrame:
     rows = []
-    for product, region in frame.select("product_code", "region_code").unique().drop_nulls().rows():
-        a = cat.assessment_for(product, region)
-        if a is not None:
-            rows.append((product, region, a.code, a.delivery, a.unit))
+    for text, product in pairs.iter_rows():
+        region = cat.resolve_region(text, product)
+        a = cat.assessment_for(product, region) if product and region else None
+        series = (a.code, a.delivery, a.unit) if a is not None else (None, None, None)
+        rows.append((text, product, region, *series))
     table = pl.DataFrame(
         rows,
         schema={
+            "region": pl.Utf8,
             "product_code": pl.Utf8,
             "region_code": pl.Utf8,
             "series_code": pl.Utf8,
@@ -295,7 +305,9 @@ def _join_series(frame: pl.DataFrame, cat: Catalog) -> pl.DataFrame:
         },
         orient="row",
     )
-    return frame.join(table, on=["product_code", "region_code"], how="left", maintain_order="left")
+    return frame.join(
+        table, on=["region", "product_code"], how="left", nulls_equal=True, maintain_order="left"
+    )
 
 
 def _join_units(frame: pl.DataFrame, cat: Catalog) -> pl.DataFrame:

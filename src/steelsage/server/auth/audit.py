@@ -11,6 +11,7 @@ and the loss is logged — the service keeps answering either way.
 from __future__ import annotations
 
 import atexit
+import json
 import logging
 import threading
 import weakref
@@ -29,6 +30,12 @@ READ = "read"
 
 def _utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _jsonable(detail: Mapping[str, Any]) -> Any:
+    """A JSON-safe copy (dates and other objects become strings), so a flush never fails
+    on a value a route passed in."""
+    return json.loads(json.dumps(dict(detail), default=str, ensure_ascii=False))
 
 
 class AuditRecorder:
@@ -71,22 +78,19 @@ class AuditRecorder:
             "action": action[:40],
             "entity": entity[:40],
             "entity_id": None if entity_id is None else str(entity_id)[:120],
-            "detail": dict(detail) if detail else None,
+            "detail": _jsonable(detail) if detail else None,
         }
         with self._lock:
-            if self._closed:
-                self._rows.append(row)
-                closed = True
-            else:
-                self._rows.append(row)
-                closed = False
-                full = len(self._rows) >= self.flush_rows
-        if closed:
+            self._rows.append(row)
+            closed = self._closed
+            full = len(self._rows) >= self.flush_rows
+        if closed:  # after shutdown there is no writer thread: write at once
             self.flush()
-            return
-        self._ensure_thread()
-        if full:
+        elif full:
+            self._ensure_thread()
             self._wake.set()
+        else:
+            self._ensure_thread()
 
     def pending(self) -> int:
         with self._lock:

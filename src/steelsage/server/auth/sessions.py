@@ -54,8 +54,8 @@ def create_session(
         csrf_token=secrets.token_urlsafe(24),
         created_at=now,
         expires_at=now + timedelta(hours=hours),
-        ip=(ip or None) and ip[:64],
-        user_agent=(user_agent or None) and user_agent[:300],
+        ip=ip[:64] if ip else None,
+        user_agent=user_agent[:300] if user_agent else None,
     )
     db.add(row)
     db.flush()

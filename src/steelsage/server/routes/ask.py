@@ -28,7 +28,9 @@ MAX_TURNS = 40
 class AskRequest(BaseModel):
     question: Annotated[str, Field(max_length=MAX_QUESTION)]
     lang: Literal["zh", "en"] | None = None
-    history: Annotated[list[Annotated[str, Field(max_length=MAX_QUESTION)]], Field(max_length=MAX_TURNS)] = []
+    history: Annotated[
+        list[Annotated[str, Field(max_length=MAX_QUESTION)]], Field(max_length=MAX_TURNS)
+    ] = []
 
 
 class ChatMessage(BaseModel):

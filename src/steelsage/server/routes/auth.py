@@ -29,6 +29,7 @@ from steelsage.server.auth.sessions import (
     clear_session_cookies,
     create_session,
     end_session,
+    purge_expired,
     set_session_cookies,
 )
 from steelsage.server.deps import (
@@ -177,6 +178,7 @@ def _sign_in(
         except AccessError as exc:
             db.commit()  # keep the failure count
             raise api_error(exc) from None
+        purge_expired(db, service.utcnow())
         new = create_session(
             db,
             row,

@@ -182,8 +182,13 @@ def observations(
     audit_read(user, f"series:{code}", {"start": str(lo), "end": str(hi), "format": format})
     if format == "json":
         body = (
-            b'{"code":"' + info.code.encode() + b'","unit":"' + info.unit.encode()
-            + b'","observations":' + frame.write_json().encode() + b"}"
+            b'{"code":"'
+            + info.code.encode()
+            + b'","unit":"'
+            + info.unit.encode()
+            + b'","observations":'
+            + frame.write_json().encode()
+            + b"}"
         )
         return Response(body, media_type="application/json")
     filename = f"{info.code}.{format}"

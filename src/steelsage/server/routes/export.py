@@ -91,6 +91,7 @@ class ExportRequest(BaseModel):
 )
 def export_docx(body: ExportRequest, user: CurrentUser) -> Response:
     """One answer or a conversation as a Word document (download)."""
+    body = ExportRequest.model_validate(_clean_tree(body.model_dump()))
     lang = body.lang or (body.turns[0].answer.language if body.turns else "zh")
     lang = "en" if lang == "en" else "zh"
     title = body.title or _DEFAULT_TITLE[lang]
@@ -242,16 +243,27 @@ def _table(doc: Any, heads: list[str], rows: list[list[str]]) -> None:
     table = doc.add_table(rows=1, cols=len(heads))
     table.style = "Table Grid"
     for cell, head in zip(table.rows[0].cells, heads, strict=True):
-        cell.text = head
+        cell.text = _clean(head)
         for run in cell.paragraphs[0].runs:
             run.bold = True
     for row in rows:
         cells = table.add_row().cells
         for cell, text in zip(cells, row, strict=True):
-            cell.text = text
+            cell.text = _clean(text)
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
+
+def _clean_tree(value: Any) -> Any:
+    """Every string in a JSON-like tree cleaned for Word (control characters cannot be stored)."""
+    if isinstance(value, str):
+        return _clean(value)
+    if isinstance(value, dict):
+        return {k: _clean_tree(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean_tree(v) for v in value]
+    return value
 
 
 def _clean(text: str) -> str:

@@ -20,7 +20,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from steelsage.assistant import Answer
 from steelsage.server.deps import CurrentUser, audit_read
 from steelsage.server.errors import ApiError
-from steelsage.server.routes.ask import MAX_QUESTION, MAX_TURNS, _pieces, answer_turns, assistant_for
+from steelsage.server.routes.ask import (
+    MAX_QUESTION,
+    MAX_TURNS,
+    _pieces,
+    answer_turns,
+    assistant_for,
+)
 
 router = APIRouter(tags=["openai-compatible"])
 
@@ -47,7 +53,9 @@ def _text(content: str | list[dict[str, Any]] | None) -> str:
         return ""
     if isinstance(content, str):
         return content[: MAX_QUESTION * 4]
-    parts = [str(p.get("text", "")) for p in content if isinstance(p, dict) and p.get("type") == "text"]
+    parts = [
+        str(p.get("text", "")) for p in content if isinstance(p, dict) and p.get("type") == "text"
+    ]
     return "".join(parts)[: MAX_QUESTION * 4]
 
 
@@ -81,7 +89,9 @@ def chat_completions(request: Request, body: OARequest, user: CurrentUser):  # t
     """OpenAI-compatible chat completion (streaming or not)."""
     if body.model != MODEL_ID:
         raise ApiError(
-            404, "model_not_found", f"没有模型 {body.model} / unknown model {body.model!r}; use {MODEL_ID!r}"
+            404,
+            "model_not_found",
+            f"没有模型 {body.model} / unknown model {body.model!r}; use {MODEL_ID!r}",
         )
     turns = [
         {"role": m.role, "content": _text(m.content)}
@@ -93,12 +103,21 @@ def chat_completions(request: Request, body: OARequest, user: CurrentUser):  # t
         raise ApiError(400, "no_question", "消息中没有用户问题 / no user message to answer")
     question = turns[last]["content"][:MAX_QUESTION]
     answer = answer_turns(assistant_for(request, user), turns[:last], question, None)
-    audit_read(user, "openai", {"question": question[:200], "series": [s.series_code for s in answer.sources][:50]})
+    audit_read(
+        user,
+        "openai",
+        {"question": question[:200], "series": [s.series_code for s in answer.sources][:50]},
+    )
     content = render(answer)
     ident = f"chatcmpl-{uuid.uuid4().hex[:24]}"
     created = int(time.time())
-    extra = {"steelsage": {"verified": answer.verified, "kind": answer.kind,
-                           "sources": [s.model_dump(mode="json") for s in answer.sources]}}
+    extra = {
+        "steelsage": {
+            "verified": answer.verified,
+            "kind": answer.kind,
+            "sources": [s.model_dump(mode="json") for s in answer.sources],
+        }
+    }
     if not body.stream:
         return JSONResponse(
             {
@@ -135,4 +154,6 @@ def chat_completions(request: Request, body: OARequest, user: CurrentUser):  # t
         yield chunk({}, "stop")
         yield "data: [DONE]\n\n"
 
-    return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+    return StreamingResponse(
+        events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
+    )

@@ -41,6 +41,11 @@ export function initPage() {
   document.addEventListener("langchange", renderRole);
 }
 
+/** Mark the page as wired up (tests and scripts wait for `body[data-ready]`). */
+export function markReady() {
+  document.body.dataset.ready = "1";
+}
+
 /** Create an element: el("a", {href: "/", class: "x", dataset: {code}}, "text", child…). */
 export function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -112,7 +117,7 @@ export function cellText(value) {
     return value.toLocaleString("en-US", { maximumFractionDigits: 4, useGrouping: false });
   }
   if (typeof value === "object") return JSON.stringify(value);
-  const text = String(value);
+  const text = pickLang(String(value));
   return /^\d{4}-\d\d-\d\dT\d\d:\d\d/.test(text) ? text.replace("T", " ").slice(0, 19) : text;
 }
 
@@ -135,7 +140,9 @@ export function table(rows, columns = null, { testid = null, rowAttrs = null } =
       rowAttrs ? rowAttrs(row) : {},
       cols.map((c) => {
         const content = c.render ? c.render(row) : cellText(row[c.key]);
-        return el("td", { class: typeof row[c.key] === "number" ? "num" : null }, content);
+        const value = row[c.key];
+        const kind = typeof value === "number" ? "num" : typeof content === "string" && content.length <= 24 ? "nowrap" : null;
+        return el("td", { class: kind }, content);
       }),
     ),
   );
@@ -172,7 +179,12 @@ export function renderAny(value, depth = 0) {
     return el("span", {}, value.map(cellText).join(", "));
   }
   if (typeof value === "object") {
-    const rows = Object.entries(value).map(([key, v]) =>
+    const entries = Object.entries(value);
+    if (depth >= 1 && entries.every(([, v]) => v === null || typeof v !== "object")) {
+      // Small nested records (counters): one compact line instead of a nested table.
+      return el("span", { class: "compact" }, entries.map(([k, v]) => `${labelFor(k)}: ${cellText(v)}`).join(" · "));
+    }
+    const rows = entries.map(([key, v]) =>
       el(
         "tr",
         {},

@@ -3,7 +3,7 @@
 
 import { api } from "../api.js";
 import { t } from "../i18n.js";
-import { cellText, el, errorText, initPage, listIn, table, toast } from "../ui.js";
+import { cellText, el, errorText, initPage, listIn, markReady, table, toast } from "../ui.js";
 
 const $ = (id) => document.getElementById(id);
 const ROLES = ["admin", "editor", "analyst", "subscriber"];
@@ -201,6 +201,7 @@ function setUp() {
   $("package-form").addEventListener("submit", createPackage);
   document.addEventListener("langchange", loadAll);
   loadAll();
+  markReady();
 }
 
 setUp();

@@ -6,7 +6,7 @@
 
 import { download, streamEvents } from "../api.js";
 import { lang, t } from "../i18n.js";
-import { drawChart, el, errorText, initPage, toast } from "../ui.js";
+import { drawChart, el, errorText, initPage, markReady, toast } from "../ui.js";
 
 const STORE_KEY = "steelsage.chat";
 const KEEP_TURNS = 30; // kept in the browser
@@ -122,7 +122,8 @@ function traceDetails(trace) {
 }
 
 function assistantBody(turn, index) {
-  const bubble = el("div", { class: "bubble", "data-testid": "answer", dataset: { index } });
+  // data-deltas: how many streamed pieces this answer arrived in (0 once reloaded).
+  const bubble = el("div", { class: "bubble", "data-testid": "answer", dataset: { index, deltas: turn.deltas || 0 } });
   if (turn.error) {
     bubble.append(el("div", { class: "badge bad" }, t("common.error")), el("p", {}, turn.error));
     return bubble;
@@ -237,6 +238,7 @@ async function ask(question) {
       (name, data) => {
         if (name === "delta" && data && typeof data.text === "string") {
           turn.streaming += data.text;
+          turn.deltas = (turn.deltas || 0) + 1;
           const text = messagesBox().querySelector(`.msg.assistant[data-index="${index}"] .answer-text`);
           if (text) {
             text.textContent = turn.streaming;
@@ -258,6 +260,7 @@ async function ask(question) {
     setBusy(false);
     delete turn.streaming;
     rerenderTurn(index);
+    delete turn.deltas;
     scrollDown();
     saveTurns();
   }
@@ -327,6 +330,7 @@ function setUp() {
   document.getElementById("export-conversation").addEventListener("click", () => exportTurns(turns, null));
   document.addEventListener("langchange", renderAll);
   renderAll();
+  markReady();
   const initial = new URLSearchParams(location.search).get("q");
   if (initial) ask(initial);
 }

@@ -4,18 +4,7 @@
 
 import { api, download } from "../api.js";
 import { t } from "../i18n.js";
-import {
-  debounce,
-  drawChart,
-  el,
-  errorText,
-  formatNumber,
-  initPage,
-  seriesName,
-  table,
-  toast,
-  unitLabel,
-} from "../ui.js";
+import { debounce, drawChart, el, errorText, formatNumber, initPage, markReady, seriesName, table, toast, unitLabel } from "../ui.js";
 
 const MAX_SERIES = 8;
 const state = { selected: [], start: "", end: "", spread: false, spreadA: "", spreadB: "" };
@@ -441,6 +430,7 @@ async function setUp() {
   if (codes.length) await preselect(codes);
   await searching;
   changed();
+  markReady();
 }
 
 setUp();

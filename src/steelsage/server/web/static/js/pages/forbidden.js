@@ -1,5 +1,6 @@
 // The "no permission" page: only the shared furniture.
 
-import { initPage } from "../ui.js";
+import { initPage, markReady } from "../ui.js";
 
 initPage();
+markReady();

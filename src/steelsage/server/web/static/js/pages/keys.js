@@ -2,7 +2,7 @@
 
 import { api } from "../api.js";
 import { t } from "../i18n.js";
-import { cellText, copyText, el, errorText, initPage, listIn, table, toast } from "../ui.js";
+import { cellText, copyText, el, errorText, initPage, listIn, markReady, table, toast } from "../ui.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -24,7 +24,7 @@ async function loadKeys() {
         label: t("keys.status"),
         render: (row) =>
           row.revoked_at
-            ? el("span", { class: "badge bad" }, `${t("keys.revoked")} ${cellText(row.revoked_at)}`)
+            ? el("span", { class: "badge bad" }, `${t("keys.revoked")} ${ cellText(row.revoked_at)}`)
             : el("span", { class: "badge ok" }, t("keys.active")),
       },
       {
@@ -91,6 +91,7 @@ function setUp() {
   });
   document.addEventListener("langchange", loadKeys);
   loadKeys();
+  markReady();
 }
 
 setUp();

@@ -2,7 +2,7 @@
 
 import { api } from "../api.js";
 import { t } from "../i18n.js";
-import { errorText, initPage } from "../ui.js";
+import { errorText, initPage, markReady } from "../ui.js";
 
 /** Only same-site paths: never send the user to another origin after signing in. */
 function safeNext(value) {
@@ -49,6 +49,7 @@ function setUp() {
       submit.textContent = t("login.submit");
     }
   });
+  markReady();
 }
 
 setUp();

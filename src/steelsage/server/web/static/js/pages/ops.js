@@ -3,8 +3,8 @@
 // assessment and publishing, and the monitoring report. Each tab loads when first opened.
 
 import { api } from "../api.js";
-import { t } from "../i18n.js";
-import { el, errorText, initPage, labelFor, renderAny, table, toast } from "../ui.js";
+import { pickLang, t } from "../i18n.js";
+import { cellText, el, errorText, initPage, labelFor, markReady, renderAny, table, toast } from "../ui.js";
 
 const $ = (id) => document.getElementById(id);
 const loaded = new Set();
@@ -58,8 +58,6 @@ async function loadSubmissions() {
 
 // ---- flags ---------------------------------------------------------------------------------
 
-const FLAG_COLUMNS = ["id", "date", "series_code", "source_code", "value", "reason", "message", "score", "status"];
-
 async function loadFlags() {
   const box = $("flags");
   loading(box);
@@ -70,7 +68,7 @@ async function loadFlags() {
         reason: $("flags-reason").value.trim(),
         series: $("flags-series").value.trim(),
         date: $("flags-date").value,
-        limit: 200,
+        limit: 50,
       },
     });
     renderFlags(reply?.flags || []);
@@ -79,24 +77,42 @@ async function loadFlags() {
   }
 }
 
+/** One card per flag (readable on a phone): what, why, the score, and the decision. */
 function renderFlags(flags) {
-  const keys = flags.length ? FLAG_COLUMNS.filter((key) => key in flags[0]) : FLAG_COLUMNS;
-  const columns = keys.map((key) => ({
-    key,
-    label: key === "id" ? "#" : labelFor(key),
-    render:
-      key === "status"
-        ? (row) => el("span", { class: `badge ${row.status === "open" ? "warn" : "ok"}` }, t(`ops.status.${row.status}`))
-        : undefined,
-  }));
-  columns.push({ key: "actions", label: t("common.actions"), render: flagActions });
-  $("flags").replaceChildren(
-    table(flags, columns, { testid: "flags-table", rowAttrs: (row) => ({ "data-testid": "flag-row", "data-flag-id": row.id }) }),
+  if (!flags.length) {
+    $("flags").replaceChildren(el("p", { class: "muted empty" }, t("common.none")));
+    return;
+  }
+  const cards = flags.map((row) =>
+    el(
+      "article",
+      { class: "flag", "data-testid": "flag-row", "data-flag-id": row.id },
+      el(
+        "div",
+        { class: "flag-head" },
+        el("strong", {}, `#${row.id}`),
+        el("span", {}, cellText(row.date)),
+        el("code", {}, row.series_code || "—"),
+        row.source_code ? el("span", { class: "muted" }, row.source_code) : null,
+        row.value != null ? el("span", { class: "num" }, cellText(row.value)) : null,
+        el("span", { class: `badge ${row.status === "open" ? "warn" : "ok"}`, "data-testid": "flag-status" }, t(`ops.status.${row.status}`)),
+      ),
+      el(
+        "p",
+        { class: "flag-why" },
+        el("span", { class: "badge" }, row.reason || "—"),
+        " ",
+        pickLang(row.message || ""),
+        row.score != null ? el("span", { class: "muted" }, ` · ${labelFor("score")} ${ cellText(row.score)}`) : null,
+      ),
+      flagActions(row),
+    ),
   );
+  $("flags").replaceChildren(el("div", { class: "flag-list", "data-testid": "flags-list" }, cards));
 }
 
 function flagActions(row) {
-  if (row.status && row.status !== "open") return el("span", { class: "muted" }, "—");
+  if (row.status && row.status !== "open") return null;
   const why = el("input", {
     type: "text",
     maxlength: 500,
@@ -227,6 +243,7 @@ function setUp() {
   });
   window.addEventListener("hashchange", () => showTab(location.hash.slice(1)));
   showTab(location.hash.slice(1));
+  markReady();
 }
 
 setUp();
