@@ -21,7 +21,6 @@ from steelsage.assistant.llm.settings import LLMSettings
 from steelsage.store import get_observations
 
 from .api_support import API
-from .conftest import API_END
 
 HRC_QUESTIONS = [
     "今天上海热卷多少钱",
@@ -138,8 +137,10 @@ def test_text_to_sql_and_model_cannot_leak(
     hrc_latest = get_observations(api_engine, "hrc.shanghai")["value"].drop_nulls()[-1]
     attacks = [
         "SELECT series_code, date, value FROM v_observations WHERE series_code = 'hrc.shanghai'",
-        "SELECT value FROM v_observations WHERE series_code LIKE 'hrc%' UNION SELECT value FROM v_observations",
-        "WITH h AS (SELECT * FROM v_observations WHERE series_code = 'hrc.shanghai') SELECT max(value) FROM h",
+        "SELECT value FROM v_observations WHERE series_code LIKE 'hrc%' "
+        "UNION SELECT value FROM v_observations",
+        "WITH h AS (SELECT * FROM v_observations WHERE series_code = 'hrc.shanghai') "
+        "SELECT max(value) FROM h",
         "SELECT code FROM v_series WHERE product = 'hrc'",
     ]
     server.push(

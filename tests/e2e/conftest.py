@@ -38,10 +38,17 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
 
 
 @pytest.fixture(scope="session")
-def site_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+def site_db_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo site's database file, built once per test worker (about 4 s)."""
     path = tmp_path_factory.mktemp("e2e-site") / "site.db"
     build_site_db(path)
-    engine = get_engine(f"sqlite:///{path.as_posix()}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def site_engine(site_db_file: Path) -> Iterator[Engine]:
+    """The live server's database (the browser tests change it: flags, keys)."""
+    engine = get_engine(f"sqlite:///{site_db_file.as_posix()}")
     yield engine
     engine.dispose()
 

@@ -30,6 +30,7 @@ SITE_SERIES = [
 SITE_DEMO = DemoConfig(years=0.6, series=SITE_SERIES, reports_per_day=(6, 12))
 PASSWORD = "e2e-password-123"
 QUIET_AUDIT = True
+ANALYST_PACKAGE = "rebar_basic"  # the analyst sees rebar assessments only
 
 
 @dataclass(frozen=True)
@@ -47,13 +48,20 @@ PEOPLE = {
 
 
 def build_site_db(path: Path) -> None:
-    """A small demo market (with open flags) plus one user per role."""
+    """A small demo market (with open flags), one user per role, and the analyst's package."""
     from steelsage.server.auth import service
 
     engine = get_engine(f"sqlite:///{path.as_posix()}")
     try:
         build_demo(engine, SITE_DEMO, with_worldbank=False)
         with session_scope(engine) as db:
+            service.define_package(
+                db,
+                ANALYST_PACKAGE,
+                products=["rebar"],
+                kinds=["assessment"],
+                description="rebar assessments",
+            )
             for person in PEOPLE.values():
                 service.add_user(
                     db,
@@ -62,6 +70,7 @@ def build_site_db(path: Path) -> None:
                     password=person.password,
                     display_name=person.username.title(),
                 )
+            service.grant(db, PEOPLE["analyst"].username, ANALYST_PACKAGE, by="e2e")
     finally:
         engine.dispose()
 

@@ -37,6 +37,11 @@ def ask(page: Any, question: str) -> Any:
     return answer
 
 
+def settle(page: Any) -> None:
+    """Wait until the page has no API request in flight (and has re-rendered)."""
+    page.wait_for_selector("html:not([data-pending])", state="attached")
+
+
 def no_horizontal_overflow(page: Any) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
@@ -54,8 +59,15 @@ def test_sign_in_redirects_and_rejects_a_wrong_password(new_page, people) -> Non
     page.get_by_test_id("login-password").fill(people["analyst"].password)
     page.get_by_test_id("login-submit").click()
     expect(page.get_by_test_id("user-name")).to_contain_text("Ann")
+    page.wait_for_selector("body[data-ready]", state="attached")
     assert "/explorer?series=rebar.shanghai" in page.url  # back where the user was headed
+    expect(
+        page.locator("[data-testid=selected-series][data-code='rebar.shanghai']")
+    ).to_be_visible()
     expect(page.get_by_test_id("nav-ops")).to_have_count(0)  # analysts see no ops console
+    page.get_by_test_id("series-search").fill("热卷")  # HRC: outside the analyst's package
+    expect(page.get_by_test_id("search-result").first).to_be_visible()
+    expect(page.locator("[data-testid=search-result][data-code^='hrc.']")).to_have_count(0)
 
     page.get_by_test_id("logout").click()
     page.wait_for_url("**/login")
@@ -192,8 +204,8 @@ def test_phone_layout(new_page, people) -> None:
     page.get_by_test_id("nav-explorer").click()
     page.wait_for_url("**/explorer")
     page.wait_for_selector("body[data-ready]", state="attached")
-    page.get_by_test_id("series-search").fill("rebar")
-    page.get_by_test_id("add-series").first.click()
+    page.get_by_test_id("series-search").fill("螺纹")
+    page.locator("[data-testid=add-series][data-code='rebar.guangzhou']").click()
     expect(page.get_by_test_id("explorer-chart").locator("canvas")).to_be_visible()
     assert no_horizontal_overflow(page)
     page.screenshot(path=str(screenshot_path("phone-explorer")), full_page=True)
@@ -218,3 +230,26 @@ def test_language_switch(new_page, people) -> None:
     page.screenshot(path=str(screenshot_path("explorer-english")))
     open_page(page, "/explorer?lang=zh")
     expect(page.get_by_test_id("nav-explorer")).to_have_text("数据浏览")
+
+
+def test_admin_creates_a_user_changes_role_grants_and_deactivates(new_page, people) -> None:
+    page = new_page()
+    sign_in(page, people["admin"])
+    open_page(page, "/admin")
+    page.get_by_test_id("new-username").fill("newbie")
+    page.get_by_test_id("new-password").fill("a-long-enough-password")
+    page.get_by_test_id("new-role").select_option("subscriber")
+    page.get_by_test_id("create-user").click()
+    row = page.locator("[data-testid=user-row][data-username='newbie']")
+    expect(row).to_be_visible()
+
+    row.get_by_test_id("user-role").select_option("analyst")
+    settle(page)
+    row.get_by_test_id("grant-select").select_option("rebar_basic")
+    row.get_by_test_id("grant-package").click()
+    settle(page)
+    expect(row.locator("[data-testid=user-package][data-package='rebar_basic']")).to_be_visible()
+    expect(row.get_by_test_id("user-role")).to_have_value("analyst")
+    row.get_by_test_id("deactivate-user").click()
+    expect(row.get_by_test_id("activate-user")).to_be_visible()
+    page.screenshot(path=str(screenshot_path("admin-users")), full_page=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import time
 import uuid
@@ -294,10 +295,10 @@ def test_redis_rate_limit_storage() -> None:
     if not limiter.storage.check():  # pragma: no cover
         pytest.skip("no Redis on 127.0.0.1:6379")
     identity = uuid.uuid4().hex
-    limiter.hit("2/minute", "test", identity)
-    limiter.hit("2/minute", "test", identity)
+    asyncio.run(limiter.hit("2/minute", "test", identity))
+    asyncio.run(limiter.hit("2/minute", "test", identity))
     with pytest.raises(RateLimited) as caught:
-        limiter.hit("2/minute", "test", identity)
+        asyncio.run(limiter.hit("2/minute", "test", identity))
     assert caught.value.retry_after >= 1
 
 

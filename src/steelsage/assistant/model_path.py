@@ -117,14 +117,14 @@ def answer_with_model(
         step="repair", name="templated", detail={"reason": "model text failed verification"}
     )
     if repaired.kind == "data" and repaired.verified:
-        repaired.trace = scrubbed + [note] + repaired.trace
+        repaired.trace = [*scrubbed, note, *repaired.trace]
         return repaired, repaired_frame
     withheld = Answer(
         text=_REJECTED["zh" if lang == "zh" else "en"],
         language=lang,  # type: ignore[arg-type]
         kind="error",
         verified=True,
-        trace=scrubbed + [TraceStep(step="repair", name="rejected")],
+        trace=[*scrubbed, TraceStep(step="repair", name="rejected")],
     )
     return withheld, frame
 

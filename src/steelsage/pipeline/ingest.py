@@ -348,7 +348,9 @@ def _read_csv(
         text_lines = [ln.removesuffix("\r") for ln in utf8.decode("utf-8").split("\n")]
         header_line = text_lines[0]
     else:
-        lines = lines.fill_null("").str.strip_suffix("\r")
+        lines = lines.fill_null("")
+        if b"\r" in utf8:  # CRLF line ends (stripping copies every line)
+            lines = lines.str.strip_suffix("\r")
         header_line = lines[0]
     sep = max(_SEPARATORS, key=header_line.count)
     header = next(csv.reader([header_line], delimiter=sep))

@@ -387,12 +387,16 @@ def _hampel(work: pl.DataFrame, p: OutlierParams) -> pl.DataFrame:
     gid = sub["gid"].to_numpy()
     r = sub["r_ref"].to_numpy().astype(np.float64)
     w = p.hampel_window
-    lags = np.full((len(r), w), np.nan)
-    for k in range(w):  # k reports back; NaN across group boundaries
-        if k == 0:
-            lags[:, 0] = r
-            continue
-        lags[k:, k] = np.where(gid[k:] == gid[:-k], r[:-k], np.nan)
+    # Column k holds the report k back in the same sequence (NaN across group boundaries):
+    # ``sub`` is in sequence order, so that is the case when k ≤ the row's position in it.
+    n = len(r)
+    lags = np.empty((0, w))
+    if n:
+        starts = np.flatnonzero(np.r_[True, gid[1:] != gid[:-1]])
+        pos = np.arange(n) - np.repeat(starts, np.diff(np.r_[starts, n]))
+        padded = np.concatenate([np.full(w - 1, np.nan), r])
+        back = np.lib.stride_tricks.sliding_window_view(padded, w)[:, ::-1]  # r_i, r_i-1, …
+        lags = np.where(np.arange(w)[None, :] <= pos[:, None], back, np.nan)
     med, cnt = _row_nanmedian(lags)
     mad, _ = _row_nanmedian(np.abs(lags - med[:, None]))
     thr = p.hampel_k * 1.4826 * np.maximum(mad, p.hampel_floor)
@@ -504,14 +508,16 @@ def _isolation_forest(work: pl.DataFrame, p: OutlierParams) -> pl.DataFrame:
         f.fill_null(0.0).fill_nan(0.0).clip(-0.5, 0.5).alias(f"x{i}") for i, f in enumerate(feats)
     ]
     any_flag = pl.any_horizontal(*FLAG_COLS)
-    base = work.filter(pl.col("ok") & ~pl.col("wild"))
+    # Only the feature inputs are filtered (the sample depends on the row order only).
+    inputs = ["r_ref", "rel", "xdev", "value", "prev"]
+    base = work.lazy().filter(pl.col("ok") & ~pl.col("wild")).select(inputs).collect()
     cand_mask = (
         ~pl.col("_hist")
         & pl.col("ok")
         & ~any_flag
         & (pl.col("r_ref").abs() > max(p.if_min_residual, p.min_deviation))
     )
-    cand = work.filter(cand_mask)
+    cand = work.lazy().filter(cand_mask).select("_key", *inputs).collect()
     if base.height < p.if_min_rows or cand.height == 0:
         return work.with_columns(
             pl.lit(False).alias("f_if"), pl.lit(None, pl.Float64).alias("if_s")
@@ -538,13 +544,18 @@ def _isolation_forest(work: pl.DataFrame, p: OutlierParams) -> pl.DataFrame:
 def _region_suspect(work: pl.DataFrame, p: OutlierParams) -> pl.DataFrame:
     """A flagged report far from its own region that matches another region's median."""
     generic = pl.any_horizontal("f_mad", "f_xsec", "f_hampel", "f_jump_own", "f_jump_mkt", "f_if")
-    cand = work.filter(
-        generic
-        & ~pl.col("f_vat")
-        & ~pl.col("f_stale")
-        & ~pl.col("f_drift")
-        & (pl.col("r_ref").abs() >= p.region_min_deviation)
-    ).select("_key", "product_code", "series_code", "date", "value")
+    cand = (
+        work.lazy()
+        .filter(
+            generic
+            & ~pl.col("f_vat")
+            & ~pl.col("f_stale")
+            & ~pl.col("f_drift")
+            & (pl.col("r_ref").abs() >= p.region_min_deviation)
+        )
+        .select("_key", "product_code", "series_code", "date", "value")
+        .collect()
+    )
     empty = work.with_columns(
         pl.lit(False).alias("f_region"),
         pl.lit(None, pl.Utf8).alias("other_region"),
@@ -553,10 +564,12 @@ def _region_suspect(work: pl.DataFrame, p: OutlierParams) -> pl.DataFrame:
     if cand.height == 0:
         return empty
     others = (
-        work.filter(pl.col("c").is_not_null())
+        work.lazy()
+        .filter(pl.col("c").is_not_null())
         .select("product_code", "date", "series_code", "region_code", "c")
         .unique(SERIES_DAY)
         .rename({"series_code": "other_series", "region_code": "other_region", "c": "other_c"})
+        .collect()
     )
     match = (
         cand.join(others, on=["product_code", "date"], how="inner")

@@ -54,11 +54,7 @@ class StandardizeStage:
     def run(self, batch: pl.DataFrame, ctx: RunContext) -> StageResult:
         cat = ctx.catalog
         columns = batch.columns
-        work = batch
-        work = work.join(
-            _series_table(cat, work), on="series_code", how="left", maintain_order="left"
-        )
-        work = work.join(_unit_table(cat), on="unit_code", how="left", maintain_order="left")
+        work = _join_series_unit(batch, cat)
         work = _join_fx(work, ctx.fx_rates)
         work = work.join(
             _lookup_table(cat, work),
@@ -127,6 +123,25 @@ def _series_table(cat: Catalog, frame: pl.DataFrame) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 
+def _join_series_unit(frame: pl.DataFrame, cat: Catalog) -> pl.DataFrame:
+    """The assessment's target unit and the report's unit, joined once per distinct (series,
+    unit) pair, with the unit-scale note of the pair (the same as joining each table)."""
+    pairs = frame.select("series_code", "unit_code").unique()
+    table = (
+        pairs.join(_series_table(cat, frame), on="series_code", how="left")
+        .join(_unit_table(cat), on="unit_code", how="left")
+        .with_columns(_scale_note().alias("_scale_note"))
+    )
+    return frame.join(
+        table, on=["series_code", "unit_code"], how="left", nulls_equal=True, maintain_order="left"
+    )
+
+
+def _scale_note() -> pl.Expr:
+    scale = pl.col("_u_scale") / pl.col("_t_scale")
+    return pl.when(scale != 1).then(pl.format("{} ×{}", pl.col("_u_name"), _num(scale)))
+
+
 def _unit_table(cat: Catalog) -> pl.DataFrame:
     return pl.DataFrame(
         [(u.code, u.currency, u.per, u.scale, u.name_zh) for u in cat.units.values()],
@@ -145,7 +160,11 @@ def _join_fx(frame: pl.DataFrame, fx: pl.DataFrame | None) -> pl.DataFrame:
     """USD/CNY rate of each report date, or of the latest earlier date (as-of join)."""
     needs = (pl.col("_u_ccy") != pl.col("_t_ccy")).alias("_needs_fx")
     if fx is None or fx.height == 0:
-        return frame.with_columns(pl.lit(None, dtype=pl.Float64).alias("_fx"), needs)
+        return frame.with_columns(
+            pl.lit(None, dtype=pl.Float64).alias("_fx"),
+            pl.lit(None, dtype=pl.Utf8).alias("_fx_text"),
+            needs,
+        )
     rates = (
         fx.filter(pl.col("pair") == FX_PAIR)
         .select(pl.col("date").cast(pl.Date).alias("_fx_date"), pl.col("rate").alias("_fx"))
@@ -157,9 +176,10 @@ def _join_fx(frame: pl.DataFrame, fx: pl.DataFrame | None) -> pl.DataFrame:
         frame.select(pl.col("report_date").cast(pl.Date)).unique().drop_nulls().sort("report_date")
     )
     table = days.join_asof(rates, left_on="report_date", right_on="_fx_date", strategy="backward")
-    return frame.join(
-        table.select("report_date", "_fx"), on="report_date", how="left", maintain_order="left"
-    ).with_columns(needs)
+    table = table.select("report_date", "_fx", _num(pl.col("_fx"), 4).alias("_fx_text"))
+    return frame.join(table, on="report_date", how="left", maintain_order="left").with_columns(
+        needs
+    )
 
 
 _LOOKUP_KEYS = ["_a_product", "product_code", "spec_attrs", "weight_basis_code", "delivery_code",
@@ -194,7 +214,8 @@ def _lookup_table(cat: Catalog, frame: pl.DataFrame) -> pl.DataFrame:
         "_delivery_diff": pl.Float64,
         "_delivery_note": pl.Utf8,
     }
-    return pl.DataFrame(rows, schema=schema, orient="row")
+    table = pl.DataFrame(rows, schema=schema, orient="row")
+    return table.with_columns(_num(pl.col("_moisture")).alias("_moisture_text"))
 
 
 # --------------------------------------------------------------------------- conversion
@@ -205,11 +226,12 @@ def _convert(frame: pl.DataFrame) -> pl.DataFrame:
     notes: list[pl.Expr] = []
     applies: list[pl.Expr] = []  # a note part is non-null only where its condition holds
 
+    # Numbers in the notes were formatted once per distinct value, in the lookup tables.
     # (1) unit scale
     scale = pl.col("_u_scale") / pl.col("_t_scale")
     x = x * scale
-    notes.append(pl.when(scale != 1).then(pl.format("{} ×{}", pl.col("_u_name"), _num(scale))))
-    applies.append(scale != 1)
+    notes.append(pl.col("_scale_note"))
+    applies.append(pl.col("_scale_note").is_not_null())
     # (2) currency
     usd_to_cny = (pl.col("_u_ccy") == "USD") & (pl.col("_t_ccy") == "CNY")
     cny_to_usd = (pl.col("_u_ccy") == "CNY") & (pl.col("_t_ccy") == "USD")
@@ -217,9 +239,9 @@ def _convert(frame: pl.DataFrame) -> pl.DataFrame:
     x = pl.when(usd_to_cny).then(x * fx).when(cny_to_usd).then(x / fx).otherwise(x)
     notes.append(
         pl.when(usd_to_cny)
-        .then(pl.format("USD→CNY ×{}", _num(fx, 4)))
+        .then(pl.format("USD→CNY ×{}", pl.col("_fx_text")))
         .when(cny_to_usd)
-        .then(pl.format("CNY→USD ÷{}", _num(fx, 4)))
+        .then(pl.format("CNY→USD ÷{}", pl.col("_fx_text")))
     )
     applies += [usd_to_cny, cny_to_usd]
     # (3) VAT by report date
@@ -244,9 +266,9 @@ def _convert(frame: pl.DataFrame) -> pl.DataFrame:
     x = pl.when(wet_to_dry).then(x / dry_share).when(dry_to_wet).then(x * dry_share).otherwise(x)
     notes.append(
         pl.when(wet_to_dry)
-        .then(pl.format("wet→dry ÷(1−{}%)", _num(pl.col("_moisture"))))
+        .then(pl.format("wet→dry ÷(1−{}%)", pl.col("_moisture_text")))
         .when(dry_to_wet)
-        .then(pl.format("dry→wet ×(1−{}%)", _num(pl.col("_moisture"))))
+        .then(pl.format("dry→wet ×(1−{}%)", pl.col("_moisture_text")))
     )
     applies += [wet_to_dry, dry_to_wet]
     per_ok = same_per | ((wet_to_dry | dry_to_wet) & pl.col("_moisture").is_not_null())

@@ -107,7 +107,13 @@ class VerifyStage:
         rejected = judged.filter(pl.col("reason").is_not_null()).select(
             *raw_columns, "reason", "field", "message"
         )
-        clean = judged.filter(pl.col("reason").is_null())
+        typed = [c for c in TYPED_SCHEMA if c != "spec_attrs"]
+        clean = (
+            judged.lazy()
+            .filter(pl.col("reason").is_null())
+            .select(*dict.fromkeys([*raw_columns, *typed, "_dt_code"]))
+            .collect()
+        )
         clean = _add_spec_attrs(clean, cat).with_columns(pl.col("_dt_code").alias("data_type"))
         kept = clean.select(
             *(c for c in raw_columns if c not in TYPED_SCHEMA),

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 
 from steelsage.server.auth.runtime import AuthRuntime, install_auth
 from steelsage.server.errors import install_error_handlers
+from steelsage.server.fastpath import SeriesFastPath
 from steelsage.server.limits import BodySizeLimit
 from steelsage.server.settings import ServerSettings, get_server_settings
 
@@ -40,6 +41,7 @@ def create_app(settings: ServerSettings | None = None, engine: Engine | None = N
     app.state.engine = engine or get_engine()
     app.state.backend = _backend()
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SeriesFastPath, owner=app)
     install_error_handlers(app)
     _include_routes(app)
     install_auth(
@@ -75,12 +77,13 @@ def _include_routes(app: FastAPI) -> None:
         pages,
     )
 
+    # The busiest routes first: routing tries them in order.
     routers: list[Any] = [
+        catalog.router,
+        ask.router,
         health.router,
         auth.router,
         admin.router,
-        catalog.router,
-        ask.router,
         export.router,
         ops.router,
     ]

@@ -60,6 +60,15 @@ class PublishedCache:
                 self._items.popitem(last=False)
         return value
 
+    def peek(self, key: Hashable) -> Any | None:
+        """The cached value of ``key`` or None (after the freshness check)."""
+        self._fresh()
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
     def clear(self) -> None:
         with self._lock:
             self._items.clear()

@@ -26,6 +26,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from sqlalchemy.exc import OperationalError
 
 from steelsage.assistant.principal import Principal
 from steelsage.server.auth import service
@@ -92,9 +93,9 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def hit_limit(runtime: AuthRuntime, limit: str, scope: str, identity: str) -> None:
+async def hit_limit(runtime: AuthRuntime, limit: str, scope: str, identity: str) -> None:
     try:
-        runtime.limiter.hit(limit, scope, identity)
+        await runtime.limiter.hit(limit, scope, identity)
     except RateLimited as exc:
         raise ApiError(
             429,
@@ -105,9 +106,9 @@ def hit_limit(runtime: AuthRuntime, limit: str, scope: str, identity: str) -> No
         ) from None
 
 
-def _refuse(runtime: AuthRuntime, request: Request, exc: AccessError) -> ApiError:
+async def _refuse(runtime: AuthRuntime, request: Request, exc: AccessError) -> ApiError:
     # Failed credentials count against the caller's IP, so key guessing is throttled too.
-    hit_limit(runtime, runtime.settings.rate_limit, "api", "ip:" + client_ip(request))
+    await hit_limit(runtime, runtime.settings.rate_limit, "api", "ip:" + client_ip(request))
     return api_error(exc)
 
 
@@ -117,12 +118,13 @@ def _user_for_key(runtime: AuthRuntime, request: Request, key: str) -> AuthUser:
     if user is not None:
         return user
     with runtime.session() as db:
+        row, api_key = service.authenticate_key(db, key)  # AccessError: the caller refuses
+        with db.no_autoflush:
+            user = service.auth_user(db, row, via="key", key_id=api_key.id, audit=runtime.audit)
         try:
-            row, api_key = service.authenticate_key(db, key)
-        except AccessError as exc:
-            raise _refuse(runtime, request, exc) from None
-        user = service.auth_user(db, row, via="key", key_id=api_key.id, audit=runtime.audit)
-        db.commit()  # last_used_at (written at most once a minute)
+            db.commit()  # last_used_at (written at most once a minute)
+        except OperationalError:  # best effort: a busy database must not fail the request
+            db.rollback()
     runtime.cache.put(cache_key, user)
     return user
 
@@ -178,21 +180,27 @@ def _check_csrf(request: Request, user: AuthUser) -> None:
 async def optional_user(request: Request) -> AuthUser | None:
     """The caller, or None when anonymous (an ended session also counts as anonymous)."""
     runtime = runtime_for(request.app)
-    user, _ = _authenticate(request, runtime)
+    try:
+        user, _ = _authenticate(request, runtime)
+    except AccessError as exc:
+        raise await _refuse(runtime, request, exc) from None
     if user is None:
-        hit_limit(runtime, runtime.settings.rate_limit, "api", "ip:" + client_ip(request))
+        await hit_limit(runtime, runtime.settings.rate_limit, "api", "ip:" + client_ip(request))
         return None
     _check_csrf(request, user)
-    hit_limit(runtime, runtime.settings.rate_limit, "api", f"user:{user.id}")
+    await hit_limit(runtime, runtime.settings.rate_limit, "api", f"user:{user.id}")
     return user
 
 
 async def current_user(request: Request) -> AuthUser:
     """The caller; 401 when anonymous or the session has ended."""
     runtime = runtime_for(request.app)
-    user, had_credentials = _authenticate(request, runtime)
+    try:
+        user, had_credentials = _authenticate(request, runtime)
+    except AccessError as exc:
+        raise await _refuse(runtime, request, exc) from None
     if user is None:
-        raise _refuse(
+        raise await _refuse(
             runtime,
             request,
             AccessError(
@@ -200,7 +208,7 @@ async def current_user(request: Request) -> AuthUser:
             ),
         )
     _check_csrf(request, user)
-    hit_limit(runtime, runtime.settings.rate_limit, "api", f"user:{user.id}")
+    await hit_limit(runtime, runtime.settings.rate_limit, "api", f"user:{user.id}")
     return user
 
 
@@ -235,7 +243,7 @@ async def current_principal(user: Annotated[AuthUser, Depends(current_user)]) ->
 async def rate_limit(request: Request) -> None:
     """Per-IP limit for routes that take no user at all."""
     runtime = runtime_for(request.app)
-    hit_limit(runtime, runtime.settings.rate_limit, "api", "ip:" + client_ip(request))
+    await hit_limit(runtime, runtime.settings.rate_limit, "api", "ip:" + client_ip(request))
 
 
 def audit_read(

@@ -64,12 +64,50 @@ def answer_turns(
     return assistant.ask(question, session, lang=lang)
 
 
+async def cached_answer(
+    request: Request,
+    user,
+    history: list[dict[str, str]],
+    question: str,
+    lang: str | None,  # type: ignore[no-untyped-def]
+) -> Answer:
+    """The answer for this caller's entitlements, computed once per publication.
+
+    Templated answers depend only on the question, the conversation, the caller's packages
+    and the published data, so the same question from the same package is answered from the
+    cache until the next publication. Answers from a language model are not cached.
+    """
+    from fastapi.concurrency import run_in_threadpool
+
+    from steelsage.config import market_today
+    from steelsage.server.routes.catalog import _cache
+
+    def compute() -> Answer:
+        return answer_turns(assistant_for(request, user), history, question, lang)
+
+    if getattr(request.app.state, "backend", None) is not None:
+        return await run_in_threadpool(compute)
+    key = (
+        "answer",
+        principal_of(user),
+        tuple((t["role"], t["content"]) for t in history),
+        question,
+        lang,
+        market_today(),
+    )
+    cache = _cache(request)
+    hit = cache.peek(key)
+    if hit is not None:
+        return hit
+    answer = await run_in_threadpool(compute)
+    return cache.get(key, lambda: answer)
+
+
 @router.post("/ask", response_model=Answer)
-def ask(request: Request, body: AskRequest, user: CurrentUser) -> Answer:
+async def ask(request: Request, body: AskRequest, user: CurrentUser) -> Answer:
     """提问 / ask one question (earlier questions in ``history`` make it a follow-up)."""
-    assistant = assistant_for(request, user)
     history = [{"role": "user", "content": q} for q in body.history]
-    answer = answer_turns(assistant, history, body.question, body.lang)
+    answer = await cached_answer(request, user, history, body.question, body.lang)
     audit_read(user, "ask", {"question": body.question[:200], "series": _codes(answer)})
     return answer
 
@@ -103,12 +141,11 @@ def split_chat(messages: list[ChatMessage]) -> tuple[list[dict[str, str]], str]:
     response_model=Answer,
     responses={200: {"content": {"text/event-stream": {}}}},
 )
-def chat(request: Request, body: ChatRequest, user: CurrentUser):  # type: ignore[no-untyped-def]
+async def chat(request: Request, body: ChatRequest, user: CurrentUser):  # type: ignore[no-untyped-def]
     """对话 / a chat turn; ``stream: true`` answers as server-sent events
     (``meta``, ``delta``…, ``answer``, ``done``)."""
-    assistant = assistant_for(request, user)
     history, question = split_chat(body.messages)
-    answer = answer_turns(assistant, history, question, body.lang)
+    answer = await cached_answer(request, user, history, question, body.lang)
     audit_read(user, "chat", {"question": question[:200], "series": _codes(answer)})
     if not body.stream:
         return answer

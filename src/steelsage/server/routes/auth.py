@@ -139,7 +139,7 @@ async def login(request: Request, runtime: Runtime) -> Response:
     ip = client_ip(request)
     body, is_form = await _read_login(request)
     try:
-        hit_limit(runtime, runtime.settings.login_rate_limit, "login", "ip:" + ip)
+        await hit_limit(runtime, runtime.settings.login_rate_limit, "login", "ip:" + ip)
         user, new = await run_in_threadpool(
             _sign_in, runtime, body, ip, request.headers.get("user-agent")
         )

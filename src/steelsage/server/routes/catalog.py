@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import io
+import json
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import polars as pl
 from fastapi import APIRouter, Query, Request
@@ -15,6 +16,7 @@ from steelsage.server.cache import PublishedCache
 from steelsage.server.deps import CurrentUser, audit_read, principal_of
 from steelsage.server.entitle import all_series, clip, visible, visible_info, window
 from steelsage.server.errors import ApiError
+from steelsage.server.fastpath import observations_key
 from steelsage.store import SeriesInfo, get_observations
 
 router = APIRouter(tags=["data"])
@@ -71,11 +73,16 @@ class Assessments(BaseModel):
     assessments: list[AssessmentRow]
 
 
-def _cache(request: Request) -> PublishedCache:
-    cache = getattr(request.app.state, "published_cache", None)
+def published_cache(app: Any) -> PublishedCache:
+    """The app's cache of published data (replies, series metadata, answers)."""
+    cache = getattr(app.state, "published_cache", None)
     if cache is None:
-        cache = request.app.state.published_cache = PublishedCache(request.app.state.engine)
+        cache = app.state.published_cache = PublishedCache(app.state.engine)
     return cache
+
+
+def _cache(request: Request) -> PublishedCache:
+    return published_cache(request.app)
 
 
 def _series(request: Request) -> dict[str, SeriesInfo]:
@@ -137,14 +144,6 @@ def get_one_series(request: Request, code: str, user: CurrentUser) -> SeriesInfo
     return visible_info(info, window(principal_of(user), info))
 
 
-def _frame(request: Request, code: str, start, end, as_of) -> pl.DataFrame:  # type: ignore[no-untyped-def]
-    engine = request.app.state.engine
-    return _cache(request).get(
-        ("obs", code, start, end, as_of),
-        lambda: get_observations(engine, code, start=start, end=end, as_of=as_of).select(_COLUMNS),
-    )
-
-
 def _encode(frame: pl.DataFrame, fmt: str, info: SeriesInfo) -> bytes:
     if fmt == "csv":
         return frame.write_csv().encode("utf-8")
@@ -156,12 +155,28 @@ def _encode(frame: pl.DataFrame, fmt: str, info: SeriesInfo) -> bytes:
     return buffer.getvalue()
 
 
+def _body(request: Request, info: SeriesInfo, lo, hi, as_of, fmt: str) -> bytes:  # type: ignore[no-untyped-def]
+    """The encoded reply, cached until the next publication."""
+
+    def make() -> bytes:
+        frame = get_observations(
+            request.app.state.engine, info.code, start=lo, end=hi, as_of=as_of
+        ).select(_COLUMNS)
+        if fmt == "json":
+            head = json.dumps({"code": info.code, "unit": info.unit}, ensure_ascii=False)
+            return head[:-1].encode() + b',"observations":' + frame.write_json().encode() + b"}"
+        return _encode(frame, fmt, info)
+
+    key = observations_key(info.code, lo, hi, fmt) if as_of is None else None
+    return _cache(request).get(key or ("obs", info.code, lo, hi, as_of, fmt), make)
+
+
 @router.get(
     "/series/{code}/observations",
     response_model=Observations,
     responses={200: {"content": {m: {} for m in _MEDIA.values()}}},
 )
-def observations(
+async def observations(
     request: Request,
     code: str,
     user: CurrentUser,
@@ -172,30 +187,22 @@ def observations(
     ] = None,
     format: Format = "json",
 ) -> Response:
-    """观测值 / published values in a date range, as of a moment, as JSON, CSV, Parquet or Excel."""
+    """观测值 / published values in a date range, as of a moment, as JSON, CSV, Parquet or
+    Excel. Replies are cached until the next publication (an indexed read on a miss, so the
+    handler runs on the event loop)."""
     info = _info(request, code)
     allowed = window(principal_of(user), info)
     if start is not None and end is not None and start > end:
         raise ApiError(400, "bad_range", "start 晚于 end / start is after end")
     lo, hi = clip(start, end, allowed)  # lo > hi (nothing allowed) reads nothing
-    frame = _frame(request, code, lo, hi, as_of)
+    body = _body(request, info, lo, hi, as_of, format)
     audit_read(user, f"series:{code}", {"start": str(lo), "end": str(hi), "format": format})
     if format == "json":
-        body = (
-            b'{"code":"'
-            + info.code.encode()
-            + b'","unit":"'
-            + info.unit.encode()
-            + b'","observations":'
-            + frame.write_json().encode()
-            + b"}"
-        )
         return Response(body, media_type="application/json")
-    filename = f"{info.code}.{format}"
     return Response(
-        _encode(frame, format, info),
+        body,
         media_type=_MEDIA[format],
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        headers={"Content-Disposition": f'attachment; filename="{info.code}.{format}"'},
     )
 
 

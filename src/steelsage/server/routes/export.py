@@ -150,7 +150,7 @@ _LABELS = {
 
 def safe_filename(title: str, suffix: str = ".docx") -> str:
     """An ASCII file name from a title: no path parts, quotes or control characters."""
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", title).strip("-._")[:60]
+    stem = re.sub(r"[^A-Za-z0-9_]+", "-", title).strip("-_")[:60].strip("-_")
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M")
     return f"steelsage-{stem + '-' if stem else ''}{stamp}{suffix}"
 

@@ -24,8 +24,7 @@ from steelsage.server.routes.ask import (
     MAX_QUESTION,
     MAX_TURNS,
     _pieces,
-    answer_turns,
-    assistant_for,
+    cached_answer,
 )
 
 router = APIRouter(tags=["openai-compatible"])
@@ -85,7 +84,7 @@ def models(user: CurrentUser) -> dict[str, Any]:
 
 
 @router.post("/chat/completions")
-def chat_completions(request: Request, body: OARequest, user: CurrentUser):  # type: ignore[no-untyped-def]
+async def chat_completions(request: Request, body: OARequest, user: CurrentUser):  # type: ignore[no-untyped-def]
     """OpenAI-compatible chat completion (streaming or not)."""
     if body.model != MODEL_ID:
         raise ApiError(
@@ -102,7 +101,7 @@ def chat_completions(request: Request, body: OARequest, user: CurrentUser):  # t
     if last is None:
         raise ApiError(400, "no_question", "消息中没有用户问题 / no user message to answer")
     question = turns[last]["content"][:MAX_QUESTION]
-    answer = answer_turns(assistant_for(request, user), turns[:last], question, None)
+    answer = await cached_answer(request, user, turns[:last], question, None)
     audit_read(
         user,
         "openai",

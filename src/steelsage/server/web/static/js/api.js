@@ -78,12 +78,29 @@ async function toError(response) {
   return new ApiError(response.status, code, message, body);
 }
 
+let pending = 0;
+
+/** Count requests in flight on <html data-pending> (tests wait for it to go away). */
+async function tracked(work) {
+  pending += 1;
+  document.documentElement.dataset.pending = String(pending);
+  try {
+    return await work();
+  } finally {
+    pending -= 1;
+    if (pending) document.documentElement.dataset.pending = String(pending);
+    else delete document.documentElement.dataset.pending;
+  }
+}
+
 /** Call a JSON endpoint; resolves to the parsed body (or null for an empty reply). */
-export async function api(path, options = {}) {
-  const response = await send(path, options);
-  if (response.status === 204) return null;
-  const text = await response.text();
-  return text ? JSON.parse(text) : null;
+export function api(path, options = {}) {
+  return tracked(async () => {
+    const response = await send(path, options);
+    if (response.status === 204) return null;
+    const text = await response.text();
+    return text ? JSON.parse(text) : null;
+  });
 }
 
 /** The file name from a Content-Disposition header, else `fallback`. */
@@ -96,7 +113,11 @@ function fileName(response, fallback) {
 }
 
 /** Fetch a file (GET or POST) and hand it to the browser as a download. */
-export async function download(path, options = {}, fallback = "download") {
+export function download(path, options = {}, fallback = "download") {
+  return tracked(() => saveFile(path, options, fallback));
+}
+
+async function saveFile(path, options, fallback) {
   const response = await send(path, { ...options, accept: "*/*" });
   const blob = await response.blob();
   const name = fileName(response, fallback);

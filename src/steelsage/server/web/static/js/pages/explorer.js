@@ -77,9 +77,13 @@ function writeAddress() {
 
 // ---- search --------------------------------------------------------------------------------
 
+let searchToken = 0;
+
 async function search(query) {
+  const token = ++searchToken;
   try {
     const reply = await api("series", { query: { q: query, limit: 30 } });
+    if (token !== searchToken) return; // an answer to an older query
     lastResults = reply?.series || [];
     renderResults();
   } catch (err) {
