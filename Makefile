@@ -44,11 +44,17 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: $(STAMP)
+WRK := /usr/bin/wrk
+$(WRK):
+	@SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get install -y -q wrk >/dev/null
+
+bench: $(STAMP) $(WRK)
 	$(BIN)/python benchmarks/bench_pipeline.py
 	$(BIN)/python benchmarks/bench_read_series.py
 	$(BIN)/python benchmarks/bench_demo_build.py
 	$(BIN)/python benchmarks/bench_assistant.py
+	$(BIN)/python benchmarks/bench_server.py
+	$(BIN)/python benchmarks/bench_server.py --pg
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .ruff_cache

@@ -60,8 +60,10 @@ def live_server(site_engine: Engine) -> Iterator[LiveServer]:
     server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Chromium for one test module. Module scope on purpose: while Playwright's sync API
+    runs, the thread has a running asyncio loop, and other tests' ``asyncio.run`` fails."""
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field
 
 from steelsage.assistant import Answer, Assistant, Session
@@ -64,14 +64,14 @@ def answer_turns(
     return assistant.ask(question, session, lang=lang)
 
 
-async def cached_answer(
+async def answer_with_json(
     request: Request,
-    user,
+    user,  # type: ignore[no-untyped-def]
     history: list[dict[str, str]],
     question: str,
-    lang: str | None,  # type: ignore[no-untyped-def]
-) -> Answer:
-    """The answer for this caller's entitlements, computed once per publication.
+    lang: str | None,
+) -> tuple[Answer, bytes]:
+    """The answer for this caller's entitlements and its JSON, made once per publication.
 
     Templated answers depend only on the question, the conversation, the caller's packages
     and the published data, so the same question from the same package is answered from the
@@ -82,8 +82,9 @@ async def cached_answer(
     from steelsage.config import market_today
     from steelsage.server.routes.catalog import _cache
 
-    def compute() -> Answer:
-        return answer_turns(assistant_for(request, user), history, question, lang)
+    def compute() -> tuple[Answer, bytes]:
+        answer = answer_turns(assistant_for(request, user), history, question, lang)
+        return answer, answer.model_dump_json().encode()
 
     if getattr(request.app.state, "backend", None) is not None:
         return await run_in_threadpool(compute)
@@ -99,17 +100,28 @@ async def cached_answer(
     hit = cache.peek(key)
     if hit is not None:
         return hit
-    answer = await run_in_threadpool(compute)
-    return cache.get(key, lambda: answer)
+    made = await run_in_threadpool(compute)
+    return cache.get(key, lambda: made)
+
+
+async def cached_answer(
+    request: Request,
+    user,  # type: ignore[no-untyped-def]
+    history: list[dict[str, str]],
+    question: str,
+    lang: str | None,
+) -> Answer:
+    answer, _ = await answer_with_json(request, user, history, question, lang)
+    return answer
 
 
 @router.post("/ask", response_model=Answer)
-async def ask(request: Request, body: AskRequest, user: CurrentUser) -> Answer:
+async def ask(request: Request, body: AskRequest, user: CurrentUser) -> Response:
     """提问 / ask one question (earlier questions in ``history`` make it a follow-up)."""
     history = [{"role": "user", "content": q} for q in body.history]
-    answer = await cached_answer(request, user, history, body.question, body.lang)
+    answer, payload = await answer_with_json(request, user, history, body.question, body.lang)
     audit_read(user, "ask", {"question": body.question[:200], "series": _codes(answer)})
-    return answer
+    return Response(payload, media_type="application/json")
 
 
 def _codes(answer: Answer) -> list[str]:
