@@ -29,7 +29,6 @@ SITE_SERIES = [
 ]
 SITE_DEMO = DemoConfig(years=0.6, series=SITE_SERIES, reports_per_day=(6, 12))
 PASSWORD = "e2e-password-123"
-QUIET_AUDIT = True
 ANALYST_PACKAGE = "rebar_basic"  # the analyst sees rebar assessments only
 
 
@@ -100,18 +99,6 @@ class LiveServer:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         app = create_app(settings, engine=engine)
-        if QUIET_AUDIT:
-            from steelsage.server.auth.runtime import AuthRuntime, install_auth
-
-            # Hold the read-audit rows until shutdown. On SQLite a sign-in reads the user,
-            # verifies the password (slow argon2), then writes last_login_at in the same
-            # deferred transaction; an audit flush committed in between makes that write
-            # fail with "database is locked" (HTTP 500). Reported to the lead; set
-            # QUIET_AUDIT = False to reproduce.
-            install_auth(
-                app,
-                AuthRuntime(settings, engine, audit_flush_rows=100_000, audit_flush_seconds=3600),
-            )
         config = uvicorn.Config(
             app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on"
         )

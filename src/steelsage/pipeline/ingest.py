@@ -13,6 +13,7 @@ import csv
 import hashlib
 import json
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -180,7 +181,23 @@ def read_reports(path: Path, *, max_bytes: int, encoding: str | None = None) -> 
             f" / {name}: {size} bytes is over the {max_bytes}-byte limit; split the file",
         )
     data = path.read_bytes()
-    digest = hashlib.sha256(data).hexdigest()
+    # The file digest runs beside the parsing (hashlib releases the GIL on large inputs).
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        digest_job = pool.submit(lambda: hashlib.sha256(data).hexdigest())
+        frame, rejects, enc, ignored = _parse(name, fmt, path, data, encoding)
+        digest = digest_job.result()
+    counters = {
+        "rows": frame.height,
+        "rejected": rejects.height,
+        "ignored_columns": len(ignored),
+    }
+    return FileRead(frame, rejects, fmt, enc, digest, size, ignored, counters)
+
+
+def _parse(
+    name: str, fmt: str, path: Path, data: bytes, encoding: str | None
+) -> tuple[pl.DataFrame, pl.DataFrame, str | None, list[str]]:
+    """(import frame, rejects, encoding, ignored columns) of one file's bytes."""
     if fmt in ("xlsx", "xls"):
         rows, ignored = _map_excel(name, _read_excel(path, data))
         rejects, enc = _empty_rejects(), None
@@ -200,13 +217,7 @@ def read_reports(path: Path, *, max_bytes: int, encoding: str | None = None) -> 
         rows, rejects, ignored = _read_json(name, text, lines=fmt == "jsonl")
         if bad_lines:
             rejects = _add_encoding_rejects(rejects, data, bad_lines, csv_numbering=False)
-    frame = _finish(rows)
-    counters = {
-        "rows": frame.height,
-        "rejected": rejects.height,
-        "ignored_columns": len(ignored),
-    }
-    return FileRead(frame, rejects, fmt, enc, digest, size, ignored, counters)
+    return _finish(rows), rejects, enc, ignored
 
 
 # --------------------------------------------------------------------------- headers
@@ -410,18 +421,30 @@ def _has_control(data: bytes) -> bool:
 def _fast_path_ok(lines: pl.Series, sep: str, width: int, blank: pl.Series) -> bool:
     """True when every non-blank line has ``width`` fields and quotes are balanced per line.
 
-    ``blank`` marks the whitespace-only lines of ``lines[1:]``.
+    ``blank`` marks the whitespace-only lines of ``lines[1:]``. The checks run as one
+    parallel select; separators inside quoted fields do not count, so lines are unquoted
+    first when any line has a quote.
     """
-    body = lines.slice(1)
-    if (body.str.len_chars() > MAX_ROW_CHARS).any():
+    line = pl.col("line")
+    quotes = line.str.count_matches('"', literal=True)
+    body = pl.DataFrame({"line": lines.slice(1), "blank": blank})
+    check = body.select(
+        (line.str.len_chars() > MAX_ROW_CHARS).any().alias("too_long"),
+        (quotes % 2 == 1).any().alias("odd_quotes"),
+        (quotes > 0).any().alias("quoted"),
+        _widths_ok(line, sep, width).alias("widths_ok"),
+    ).row(0, named=True)
+    if check["too_long"] or check["odd_quotes"]:
         return False
-    quotes = body.str.count_matches('"', literal=True)
-    if (quotes % 2 == 1).any():
-        return False
-    # Separators inside quoted fields do not count (skipped when no line has a quote).
-    unquoted = body.str.replace_all(r'"(?:[^"]|"")*"', "") if (quotes > 0).any() else body
-    counts = unquoted.str.count_matches(re.escape(sep)) + 1
-    return bool(((counts == width) | blank).all())
+    if not check["quoted"]:
+        return bool(check["widths_ok"])
+    unquoted = line.str.replace_all(r'"(?:[^"]|"")*"', "")
+    return bool(body.select(_widths_ok(unquoted, sep, width)).item())
+
+
+def _widths_ok(line: pl.Expr, sep: str, width: int) -> pl.Expr:
+    counts = line.str.count_matches(re.escape(sep)) + 1
+    return ((counts == width) | pl.col("blank")).all()
 
 
 def _csv_fast(data: bytes, sep: str, header: list[str], mapping: dict[int, str]) -> pl.DataFrame:

@@ -267,9 +267,11 @@ def _day_centers(work: pl.DataFrame, p: OutlierParams) -> pl.DataFrame:
 def _cross_section(work: pl.DataFrame, macro: dict[str, str], p: OutlierParams) -> pl.DataFrame:
     """Deviation from the macro-region median of the product after the rolling basis."""
     sd = (
-        work.filter(pl.col("c").is_not_null())
+        work.lazy()
+        .filter(pl.col("c").is_not_null())
         .select("sd", "series_code", "date", "product_code", "region_code", "c")
         .unique("sd")
+        .collect()
         .with_columns(
             pl.col("region_code")
             .replace_strict(macro, default=pl.col("region_code"), return_dtype=pl.Utf8)
@@ -732,18 +734,32 @@ def _primary(work: pl.DataFrame, p: OutlierParams) -> pl.DataFrame:
     if flagged.height == 0:
         return pl.DataFrame(schema=schema)
     details = _details(p)
-    message = pl.lit(None, dtype=pl.Utf8)
-    score = pl.lit(None, dtype=pl.Float64)
+    # Each reason's message template runs on its own rows only (the rows are keyed by
+    # ``_row``, so their order does not matter).
+    parts = [
+        flagged.filter(~pl.col("reason").is_in(list(details))).select(
+            "_row",
+            "reason",
+            pl.lit(None, dtype=pl.Utf8).alias("message"),
+            pl.lit(None, dtype=pl.Float64).alias("score"),
+        )
+    ]
     for code, (zh, en, sc) in details.items():
+        mine = flagged.filter(pl.col("reason") == code)
+        if mine.height == 0:
+            continue
         msg = reasons.message_expr(
             code, row=pl.lit(None), value=_fmt(pl.col("value")), detail_zh=zh, detail_en=en
         )
-        is_code = pl.col("reason") == code
-        message = pl.when(is_code).then(msg).otherwise(message)
-        score = pl.when(is_code).then(sc).otherwise(score)
-    return flagged.select(
-        "_row", "reason", message.alias("message"), score.round(3).cast(pl.Float64).alias("score")
-    )
+        parts.append(
+            mine.select(
+                "_row",
+                "reason",
+                msg.cast(pl.Utf8).alias("message"),
+                sc.round(3).cast(pl.Float64).alias("score"),
+            )
+        )
+    return pl.concat(parts)
 
 
 def _merge(batch: pl.DataFrame, flags: pl.DataFrame) -> pl.DataFrame:

@@ -117,7 +117,7 @@ def _user_for_key(runtime: AuthRuntime, request: Request, key: str) -> AuthUser:
     user = runtime.cache.get(cache_key)
     if user is not None:
         return user
-    with runtime.session() as db:
+    with runtime.read_session() as db:
         row, api_key = service.authenticate_key(db, key)  # AccessError: the caller refuses
         with db.no_autoflush:
             user = service.auth_user(db, row, via="key", key_id=api_key.id, audit=runtime.audit)
@@ -134,7 +134,7 @@ def _user_for_session(runtime: AuthRuntime, token: str) -> AuthUser | None:
     user = runtime.cache.get(cache_key)
     if user is not None:
         return user
-    with runtime.session() as db:
+    with runtime.read_session() as db:
         found = load_session(db, token, service.utcnow())
         if found is None or not found[1].active:
             return None

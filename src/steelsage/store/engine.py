@@ -30,9 +30,14 @@ def _sqlite_begin(conn) -> None:  # type: ignore[no-untyped-def]
     """Start every transaction explicitly, so DDL (e.g. index rebuilds) is transactional too.
 
     The sqlite3 module otherwise commits silently before DROP/CREATE statements; this is
-    SQLAlchemy's documented recipe for pysqlite.
+    SQLAlchemy's documented recipe for pysqlite. An engine made with
+    ``engine.execution_options(sqlite_immediate=True)`` begins with ``BEGIN IMMEDIATE``.
     """
-    conn.exec_driver_sql("BEGIN")
+    # ``immediate``: take the write lock at the start. A transaction that reads and then
+    # writes would otherwise fail at once with "database is locked" when another writer
+    # committed in between (WAL snapshot conflict; the busy timeout does not cover it).
+    immediate = conn.get_execution_options().get("sqlite_immediate", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def normalize_url(url: str) -> str:

@@ -78,7 +78,11 @@ class AuthRuntime:
     ) -> None:
         self.settings = settings
         self.engine = engine
-        self.sessions: sessionmaker[Session] = sessionmaker(bind=engine, expire_on_commit=False)
+        # Auth writes read first (the user, the key), then write: take SQLite's write lock at
+        # the start so a concurrent writer (the audit flush) cannot invalidate the snapshot.
+        writer = engine.execution_options(sqlite_immediate=True)
+        self.sessions: sessionmaker[Session] = sessionmaker(bind=writer, expire_on_commit=False)
+        self.readers: sessionmaker[Session] = sessionmaker(bind=engine, expire_on_commit=False)
         if cache_seconds is None:
             cache_seconds = float(getattr(settings, "auth_cache_seconds", DEFAULT_CACHE_SECONDS))
         self.cache = CredentialCache(cache_seconds)
@@ -88,7 +92,12 @@ class AuthRuntime:
         )
 
     def session(self) -> Session:
+        """A session for work that writes (sign-in, keys, admin)."""
         return self.sessions()
+
+    def read_session(self) -> Session:
+        """A session for the per-request credential lookups (mostly reads)."""
+        return self.readers()
 
     def close(self) -> None:
         self.audit.close()

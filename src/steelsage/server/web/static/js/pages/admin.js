@@ -3,7 +3,7 @@
 
 import { api } from "../api.js";
 import { t } from "../i18n.js";
-import { cellText, el, errorText, initPage, listIn, markReady, table, toast } from "../ui.js";
+import { bootData, cellText, el, errorText, initPage, listIn, markReady, table, toast } from "../ui.js";
 
 const $ = (id) => document.getElementById(id);
 const ROLES = ["admin", "editor", "analyst", "subscriber"];
@@ -55,10 +55,20 @@ async function revoke(username, pkg) {
   await loadAll();
 }
 
+/** The signed-in admin: no changing one's own role or switching oneself off from here. */
+function isMe(user) {
+  return user.username === bootData().user?.username;
+}
+
 function roleSelect(user) {
   const select = el(
     "select",
-    { "aria-label": `${t("admin.role")} ${user.username}`, "data-testid": "user-role", dataset: { username: user.username } },
+    {
+      "aria-label": `${t("admin.role")} ${user.username}`,
+      "data-testid": "user-role",
+      dataset: { username: user.username },
+      disabled: isMe(user),
+    },
     ROLES.map((role) => el("option", { value: role, selected: role === user.role }, t(`role.${role}`))),
   );
   select.value = user.role;
@@ -121,6 +131,7 @@ function renderUsers(users) {
               type: "button",
               class: `small ${active ? "danger" : ""}`,
               "data-testid": active ? "deactivate-user" : "activate-user",
+              disabled: isMe(user),
               onclick: () => patchUser(user.username, { active: !active }),
             },
             active ? t("admin.deactivate") : t("admin.activate"),

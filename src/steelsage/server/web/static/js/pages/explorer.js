@@ -249,6 +249,7 @@ async function draw() {
   const chartNode = $("explorer-chart");
   const spreadNode = $("spread-chart");
   const note = $("spread-note");
+  $("chart-card").hidden = $("stats-card").hidden = !state.selected.length;
   if (!state.selected.length) {
     window.echarts?.getInstanceByDom(chartNode)?.clear();
     spreadNode.hidden = true;
