@@ -29,7 +29,7 @@ class ServerSettings(BaseSettings):
     lockout_after: int = 5  # failed sign-ins before the account is locked
     lockout_minutes: int = 15
     auth_cache_seconds: float = 5.0  # how long a resolved key/session is reused (revocation lag)
-    audit_flush_rows: int = 200
+    audit_flush_rows: int = 2000  # write the read audit in batches (or every flush_seconds)
     audit_flush_seconds: float = 2.0
     host: str = "127.0.0.1"
     port: int = 8000
