@@ -51,20 +51,14 @@ class Observations(BaseModel):
     observations: list[Observation]
 
 
-class AssessmentRow(BaseModel):
+class AssessmentRow(Observation):
+    """One assessment on the day: the published value with its series and method."""
+
     code: str
     name_zh: str
     name_en: str
     unit: str
     commodity: str | None = None
-    date: date
-    value: float | None
-    low: float | None = None
-    high: float | None = None
-    change: float | None = None
-    n_sources: int | None = None
-    fallback: bool | None = None
-    version: int | None = None
     method: str | None = None
 
 
