@@ -406,3 +406,11 @@ def test_100k_rows_fast(tmp_path: Path) -> None:
     assert r.frame.height == 100_000 and r.rejects.height == 0
     assert r.frame["row_number"][-1] == 100_000 and r.frame["time"][0] == "2026-11-24"
     assert elapsed < 3.0, f"100k rows took {elapsed:.2f}s"
+
+
+def test_edge_whitespace_is_stripped_in_any_column(tmp_path: Path) -> None:
+    # Full-width and no-break spaces count as whitespace, as str.strip() has it.
+    padded = ROW.replace("R1", "\u3000R1\u00a0", 1)
+    r = read(write(tmp_path, "w.csv", f"{HEADER}\n{padded}\n{ROW.replace('R1', 'R2')}\n"))
+    assert r.frame["report_id"].to_list() == ["R1", "R2"]
+    assert r.frame.row(0, named=True)["source"] == r.frame.row(1, named=True)["source"]

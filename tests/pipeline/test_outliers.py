@@ -200,3 +200,62 @@ def test_empty_frame(catalog) -> None:  # type: ignore[no-untyped-def]
     empty = reports([]).clear()
     res = OutlierStage().run(empty, RunContext(catalog=catalog))
     assert res.kept.height == 0 and res.flagged.height == 0
+
+
+def test_source_date_order_equals_the_full_sort() -> None:
+    import random
+
+    from steelsage.pipeline.outliers import _by_source_date
+
+    rng = random.Random(3)
+    n = 2_000
+    frame = pl.DataFrame(
+        {
+            "src_i": [rng.randrange(5) for _ in range(n)],
+            "ser_i": [rng.randrange(4) for _ in range(n)],
+            "date": [date(2026, 1, 1) + timedelta(rng.randrange(-40000, 20)) for _ in range(n)],
+            "submission_id": rng.sample(range(10 * n), n),
+        },
+        schema={"src_i": pl.Int64, "ser_i": pl.Int64, "date": pl.Date, "submission_id": pl.Int64},
+    ).sort("src_i", "ser_i", "date", "submission_id")
+    full = frame.sort("src_i", "date", "ser_i", "submission_id")
+    assert _by_source_date(frame).equals(full)
+    with_nulls = frame.with_columns(pl.when(pl.col("ser_i") == 1).then(None).otherwise("date"))
+    assert _by_source_date(with_nulls).equals(
+        with_nulls.sort("src_i", "date", "ser_i", "submission_id")
+    )
+
+
+def test_region_suspect_names_the_first_region_on_a_tie() -> None:
+    from steelsage.pipeline.outliers import OutlierParams, _region_suspect
+
+    day = date(2026, 11, 24)
+    rows = [  # one flagged Shanghai report at 3,830; Hefei and Nanjing both at 3,830
+        ("rebar.shanghai", "shanghai", 3830.0, 3960.0, True),
+        ("rebar.nanjing", "nanjing", 3830.0, 3830.0, False),
+        ("rebar.hefei", "hefei", 3830.0, 3830.0, False),
+    ]
+    flags = ("f_mad", "f_xsec", "f_hampel", "f_jump_own", "f_jump_mkt", "f_if")
+    work = pl.DataFrame(
+        [
+            {
+                "_key": i,
+                "product_code": "rebar",
+                "series_code": s,
+                "region_code": r,
+                "date": day,
+                "value": v,
+                "c": c,
+                "r_ref": v / c - 1,
+                "f_vat": False,
+                "f_stale": False,
+                "f_drift": False,
+                **dict.fromkeys(flags, False),
+                "f_mad": f,
+            }
+            for i, (s, r, v, c, f) in enumerate(rows)
+        ]
+    ).with_columns(pl.col("_key").cast(pl.UInt32))
+    for order in (work, work.reverse().with_columns(pl.Series("_key", [0, 1, 2], pl.UInt32))):
+        out = _region_suspect(order, OutlierParams()).filter("f_region")
+        assert out.select("series_code", "other_region").rows() == [("rebar.shanghai", "hefei")]

@@ -177,6 +177,30 @@ def test_duplicate_content_without_report_id(verify) -> None:
     assert res.rejected.select("row_number", "reason").rows() == [(2, "duplicate")]
 
 
+def test_content_copy_of_a_row_with_a_report_id_is_a_duplicate(verify) -> None:
+    no_id = {"report_id": None}
+    res = verify(BASE, no_id, {**no_id, "price": "abc"}, no_id)
+    assert res.kept["row_number"].to_list() == [1]
+    rej = res.rejected.select("row_number", "reason", "field").rows()
+    assert rej == [(2, "duplicate", None), (3, "bad_number", "price"), (4, "duplicate", None)]
+    assert all(
+        "同第1行" in m for m in res.rejected.filter(pl.col("reason") == "duplicate")["message"]
+    )
+
+
+def test_rejected_rows_are_not_the_first_copy(verify) -> None:
+    no_id = {"report_id": None}
+    # Row 1 has the same content key but is rejected for its weight basis: row 2 is the
+    # first clean copy, row 3 its duplicate.
+    res = verify({**no_id, "weight_basis": "按件"}, no_id, no_id)
+    assert res.kept["row_number"].to_list() == [2]
+    assert res.rejected.select("row_number", "reason").rows() == [
+        (1, "missing_field"),
+        (3, "duplicate"),
+    ]
+    assert "同第2行" in res.rejected["message"][1]
+
+
 # ----------------------------------------------------------------------- parsers
 
 

@@ -366,7 +366,10 @@ def _read_csv(
     sep = max(_SEPARATORS, key=header_line.count)
     header = next(csv.reader([header_line], delimiter=sep))
     mapping, ignored = _map_header(file, header)
-    blank = None if lines is None else lines.slice(1).str.contains(r"^\s*$")
+    blank = None
+    if lines is not None:
+        body = pl.DataFrame({"line": lines.slice(1)})
+        blank = body.select(pl.col("line").str.contains(r"^\s*$")).to_series()
     if blank is not None and blank.all():
         return _empty_rows(), _empty_rejects(), ignored, enc  # header only
     if lines is not None and _fast_path_ok(lines, sep, len(header), blank):
@@ -421,30 +424,20 @@ def _has_control(data: bytes) -> bool:
 def _fast_path_ok(lines: pl.Series, sep: str, width: int, blank: pl.Series) -> bool:
     """True when every non-blank line has ``width`` fields and quotes are balanced per line.
 
-    ``blank`` marks the whitespace-only lines of ``lines[1:]``. The checks run as one
-    parallel select; separators inside quoted fields do not count, so lines are unquoted
-    first when any line has a quote.
+    ``blank`` marks the whitespace-only lines of ``lines[1:]``. The checks are frame
+    expressions, which run on the thread pool (Series string methods use one core).
     """
+    body = pl.DataFrame({"line": lines.slice(1)})
     line = pl.col("line")
-    quotes = line.str.count_matches('"', literal=True)
-    body = pl.DataFrame({"line": lines.slice(1), "blank": blank})
-    check = body.select(
-        (line.str.len_chars() > MAX_ROW_CHARS).any().alias("too_long"),
-        (quotes % 2 == 1).any().alias("odd_quotes"),
-        (quotes > 0).any().alias("quoted"),
-        _widths_ok(line, sep, width).alias("widths_ok"),
-    ).row(0, named=True)
-    if check["too_long"] or check["odd_quotes"]:
+    if body.select((line.str.len_chars() > MAX_ROW_CHARS).any()).item():
         return False
-    if not check["quoted"]:
-        return bool(check["widths_ok"])
-    unquoted = line.str.replace_all(r'"(?:[^"]|"")*"', "")
-    return bool(body.select(_widths_ok(unquoted, sep, width)).item())
-
-
-def _widths_ok(line: pl.Expr, sep: str, width: int) -> pl.Expr:
-    counts = line.str.count_matches(re.escape(sep)) + 1
-    return ((counts == width) | pl.col("blank")).all()
+    quotes = body.select(line.str.count_matches('"', literal=True)).to_series()
+    if (quotes % 2 == 1).any():
+        return False
+    if (quotes > 0).any():  # separators inside quoted fields do not count
+        line = line.str.replace_all(r'"(?:[^"]|"")*"', "")
+    counts = body.select(line.str.count_matches(re.escape(sep)) + 1).to_series()
+    return bool(((counts == width) | blank).all())
 
 
 def _csv_fast(data: bytes, sep: str, header: list[str], mapping: dict[int, str]) -> pl.DataFrame:
@@ -712,9 +705,8 @@ def _finish(rows: pl.DataFrame) -> pl.DataFrame:
     present = [c for c in VALUE_COLUMNS if c in rows.columns]
     # Stripping copies every value; a column with no edge whitespace keeps its values
     # (``\s`` and strip_chars() agree on every code point: Unicode White_Space).
-    padded = rows.select([pl.col(c).str.contains(r"^\s|\s$").any().alias(c) for c in present]).row(
-        0, named=True
-    )
+    edges = [pl.col(c).str.contains(r"^\s|\s$").any().alias(c) for c in present]
+    padded = rows.select(edges).row(0, named=True) if present else {}
     frame = rows.with_columns(
         [
             (pl.col(c).str.strip_chars() if padded[c] else pl.col(c)).replace("", None)

@@ -426,12 +426,13 @@ def _drift(work: pl.DataFrame, p: OutlierParams) -> pl.DataFrame:
     # ``work`` is in source × series × date order: first the EWMA per series of the source
     # (a source can drift on some series only), then over all its series in date order.
     sub = (
-        work.filter(mask)
+        work.lazy()
+        .filter(mask)
         .select("_key", "gid", "src_i", "date", "ser_i", "submission_id", "r_ref")
         .with_columns(ewm.over("gid").alias("ewma_series"))
-        .sort("src_i", "date", "ser_i", "submission_id")
-        .with_columns(ewm.over("src_i").alias("ewma"))
+        .collect()
     )
+    sub = _by_source_date(sub).with_columns(ewm.over("src_i").alias("ewma"))
     above = pl.col("ewma").abs() > p.drift_threshold
     sub = sub.with_columns(pl.when(above).then(pl.col("ewma").sign()).otherwise(0).alias("_side"))
     brk = (pl.col("_side") != pl.col("_side").shift(1)) | (
@@ -450,6 +451,18 @@ def _drift(work: pl.DataFrame, p: OutlierParams) -> pl.DataFrame:
         & (pl.col("ewma_series").abs() > p.drift_own_residual)
     )
     return work.with_columns(drift.fill_null(False).alias("f_drift"))
+
+
+def _by_source_date(seq: pl.DataFrame) -> pl.DataFrame:
+    """``seq`` (in source × series × date × submission order) re-sorted to source × date ×
+    series × submission. A stable sort on one packed (source, date) key gives that order,
+    since ties keep their series × submission order; with nulls in the keys, the full sort."""
+    if seq.select(pl.any_horizontal(pl.col("src_i", "date").is_null().any())).item():
+        return seq.sort("src_i", "date", "ser_i", "submission_id")
+    packed = pl.col("src_i").cast(pl.UInt64) * (1 << 32) + (
+        pl.col("date").cast(pl.Int64) + (1 << 31)
+    ).cast(pl.UInt64)
+    return seq.sort(packed, maintain_order=True)
 
 
 def _jumps(work: pl.DataFrame, p: OutlierParams) -> pl.DataFrame:
