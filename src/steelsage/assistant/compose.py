@@ -494,6 +494,11 @@ def compose_data(frame: Frame, outputs: list[Output], lexicon: Lexicon, *, today
             for hit in out.data.get("series", []):
                 sources.setdefault(hit["code"], _catalog_source(hit, frame.lang))
     _notes(w, outputs)
+    if not w.zh:  # sources read in the answer's language
+        sources = {
+            code: src.model_copy(update={"name": namer.series(code, "en")})
+            for code, src in sources.items()
+        }
     kind = "catalog" if frame.intent == "catalog" else "data"
     has_numbers = any(v.kind != "count" for v in values) or kind == "catalog"
     if not has_numbers:
