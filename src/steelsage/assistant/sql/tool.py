@@ -21,6 +21,7 @@ from steelsage.assistant.sql.errors import SqlQueryError
 from steelsage.assistant.sql.guard import DEFAULT_LIMIT, MAX_SQL_CHARS
 from steelsage.assistant.sql.run import SqlResult, run_sql
 from steelsage.assistant.tools.base import Tool, ToolContext, ToolError, ToolOutput
+from steelsage.assistant.tools.valuation import source_for
 from steelsage.store import SeriesInfo
 
 MAX_VALUES = 200
@@ -73,21 +74,12 @@ def _as_date(value: Any) -> date | None:
 
 
 def _source(info: SeriesInfo, rows: list[dict[str, Any]]) -> Source:
-    dates = [d for r in rows if (d := _as_date(r.get("date"))) is not None]
-    versions = [
-        v for r in rows if isinstance(v := r.get("version"), int) and not isinstance(v, bool)
-    ]
-    external = info.kind == "external"
-    return Source(
-        series_code=info.code,
-        name=info.name_zh,
-        unit=info.unit,
-        start=min(dates) if dates else None,
-        end=max(dates) if dates else None,
-        method=info.method,
-        version=max(versions) if versions else None,
-        source=info.source if external else None,
-        licence=info.licence if external else None,
+    return source_for(
+        info,
+        dates=[d for r in rows if (d := _as_date(r.get("date"))) is not None],
+        versions=[
+            v for r in rows if isinstance(v := r.get("version"), int) and not isinstance(v, bool)
+        ],
     )
 
 

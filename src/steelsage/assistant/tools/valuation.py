@@ -200,9 +200,22 @@ def common_unit(infos: Iterable[SeriesInfo]) -> str | None:
 
 def make_source(info: SeriesInfo, used: Sequence[Obs]) -> Source:
     """The citation of ``info`` over the observations actually used."""
-    dates = [o.date for o in used]
-    versions = [o.version for o in used if o.version is not None]
-    published = [o.published_at for o in used if o.published_at is not None]
+    return source_for(
+        info,
+        dates=[o.date for o in used],
+        versions=[o.version for o in used if o.version is not None],
+        published=[o.published_at for o in used if o.published_at is not None],
+    )
+
+
+def source_for(
+    info: SeriesInfo,
+    *,
+    dates: Sequence[date],
+    versions: Sequence[int],
+    published: Sequence[datetime] = (),
+) -> Source:
+    """The citation of ``info`` over these dates, publication versions and times."""
     external = info.kind == "external"
     return Source(
         series_code=info.code,
