@@ -24,7 +24,7 @@ from steelsage.assistant.llm.base import (
     require_package,
 )
 from steelsage.assistant.llm.settings import LLMSettings
-from steelsage.assistant.llm.wire import StreamAccumulator, parse_completion
+from steelsage.assistant.llm.wire import StreamAccumulator, chat_request, parse_completion
 
 
 class LlamaCppBackend(Backend):
@@ -76,14 +76,7 @@ class LlamaCppBackend(Backend):
     def _request(
         self, messages: Sequence[Message], tools: Sequence[ToolSchema] | None, opts: dict[str, Any]
     ) -> dict[str, Any]:
-        request: dict[str, Any] = {
-            "messages": [dict(m) for m in messages],
-            "temperature": self.settings.temperature,
-        }
-        if tools:
-            request["tools"] = [dict(t) for t in tools]
-        request.update(opts)
-        return request
+        return chat_request(messages, tools, opts, temperature=self.settings.temperature)
 
     def complete(
         self, messages: Sequence[Message], tools: Sequence[ToolSchema] | None = None, **opts: Any

@@ -24,7 +24,12 @@ from steelsage.assistant.llm.base import (
     require_package,
 )
 from steelsage.assistant.llm.settings import LLMSettings
-from steelsage.assistant.llm.wire import StreamAccumulator, bad_reply, parse_completion
+from steelsage.assistant.llm.wire import (
+    StreamAccumulator,
+    bad_reply,
+    chat_request,
+    parse_completion,
+)
 
 if TYPE_CHECKING:
     import openai
@@ -84,15 +89,9 @@ class OpenAIBackend(Backend):
     def _request(
         self, messages: Sequence[Message], tools: Sequence[ToolSchema] | None, opts: dict[str, Any]
     ) -> dict[str, Any]:
-        request: dict[str, Any] = {
-            "model": self.model,
-            "messages": [dict(m) for m in messages],
-            "temperature": self.settings.temperature,
-        }
-        if tools:
-            request["tools"] = [dict(t) for t in tools]
-        request.update(opts)
-        return request
+        return chat_request(
+            messages, tools, opts, temperature=self.settings.temperature, model=self.model
+        )
 
     # ------------------------------------------------------------------ contract
     def complete(

@@ -9,12 +9,34 @@ the server and the problem instead of an AttributeError deep in the agent loop.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from steelsage.assistant.llm.base import BackendError, Completion, ToolCall
+from steelsage.assistant.llm.base import BackendError, Completion, Message, ToolCall, ToolSchema
 
 _USAGE_KEYS = ("prompt_tokens", "completion_tokens", "total_tokens")
+
+
+def chat_request(
+    messages: Sequence[Message],
+    tools: Sequence[ToolSchema] | None,
+    opts: Mapping[str, Any],
+    *,
+    temperature: float,
+    model: str | None = None,
+) -> dict[str, Any]:
+    """The chat-completion request both backends send (``model`` only where the server
+    chooses among several)."""
+    request: dict[str, Any] = {
+        "messages": [dict(m) for m in messages],
+        "temperature": temperature,
+    }
+    if model is not None:
+        request["model"] = model
+    if tools:
+        request["tools"] = [dict(t) for t in tools]
+    request.update(opts)
+    return request
 
 
 def bad_reply(where: str, problem: str) -> BackendError:
