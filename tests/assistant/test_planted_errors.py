@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import Engine
 
 from steelsage.assistant import Assistant, Session
-from steelsage.assistant.core import protected_terms
 from steelsage.assistant.verify import extract_claims, verify
 
 from .conftest import ASSISTANT_END
@@ -63,7 +62,7 @@ def test_composed_answers_pass(answers: list) -> None:  # type: ignore[type-arg]
 
 
 def test_every_planted_number_is_caught(answers: list, assistant_db: Engine) -> None:  # type: ignore[type-arg]
-    protected = protected_terms(Assistant(assistant_db).lexicon)
+    protected = Assistant(assistant_db).lexicon.protected_terms
     planted = caught = 0
     for answer in answers:
         allowed = [n for step in answer.trace for n in step.detail.get("allowed_numbers", [])]
@@ -107,7 +106,7 @@ def test_every_planted_number_is_caught(answers: list, assistant_db: Engine) -> 
 
 
 def test_planted_dates_are_caught(answers: list, assistant_db: Engine) -> None:  # type: ignore[type-arg]
-    protected = protected_terms(Assistant(assistant_db).lexicon)
+    protected = Assistant(assistant_db).lexicon.protected_terms
     checked = 0
     for answer in answers:
         for m in re.finditer(r"20\d\d-\d\d-\d\d", answer.text):

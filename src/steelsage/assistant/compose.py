@@ -464,7 +464,7 @@ _WRITERS = {
 
 def compose_data(frame: Frame, outputs: list[Output], lexicon: Lexicon, *, today: date) -> Answer:
     """The answer to ``frame`` from the tool outputs."""
-    namer = Namer.for_lexicon(lexicon)
+    namer = lexicon.namer
     w = _Writer(frame, namer)
     values: list[Value] = []
     sources: dict[str, Source] = {}

@@ -16,7 +16,6 @@ from sqlalchemy import Engine
 
 from steelsage.assistant.answer import Answer, TraceStep
 from steelsage.assistant.compose import compose_data, compose_edge, compose_problem
-from steelsage.assistant.naming import UNIT_AND_METHOD_WORDS
 from steelsage.assistant.parse.frame import Frame
 from steelsage.assistant.parse.intent import detect_language, parse_question
 from steelsage.assistant.parse.lexicon import Lexicon, default_lexicon
@@ -168,7 +167,7 @@ class Assistant:
             answer.values,
             dates=dates,
             allowed_numbers=_allowed_numbers(answer),
-            protected=[*_answer_protected(answer), *self.protected_terms],
+            protected=[*_answer_protected(answer), *self.lexicon.protected_terms],
         )
         answer.verified = verdict.ok
         trace.append(
@@ -184,35 +183,11 @@ class Assistant:
         )
         return verdict.ok
 
-    @property
-    def protected_terms(self) -> list[str]:
-        terms = getattr(self, "_protected", None)
-        if terms is None:
-            terms = protected_terms(self.lexicon)
-            self._protected = terms
-        return terms
-
     # ------------------------------------------------------------------ model path
     def _ask_model(self, question: str, session: Session, lang: str) -> tuple[Answer, Frame | None]:
         from steelsage.assistant.model_path import answer_with_model
 
         return answer_with_model(self, question, session, lang)
-
-
-def protected_terms(lexicon: Lexicon) -> list[str]:
-    """Names whose digits are not claims: product names and aliases ("62%铁矿", "Q235B")."""
-    catalog = lexicon.catalog
-    words: set[str] = set()
-    for p in catalog.products.values():
-        words.update(
-            w
-            for w in (p.name_zh, p.name_en, p.spec_label_zh, p.spec_label_en, *p.aliases)
-            if w and any(c.isdigit() for c in w)
-        )
-    for ind in catalog.indicators.values():
-        words.update(w for w in (ind.name_zh, ind.name_en) if any(c.isdigit() for c in w))
-    words.update(w for w in UNIT_AND_METHOD_WORDS if any(c.isdigit() for c in w))
-    return sorted(words, key=len, reverse=True)
 
 
 def _allowed_numbers(answer: Answer) -> list[float]:

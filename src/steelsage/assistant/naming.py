@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from functools import lru_cache
+from dataclasses import dataclass
 
 from steelsage.assistant.answer import Source
 from steelsage.assistant.parse.lexicon import Lexicon
@@ -36,15 +35,9 @@ _FREQ = {"daily": ("日度", "daily"), "weekly": ("周度", "weekly"), "monthly"
 
 @dataclass
 class Namer:
-    lexicon: Lexicon
-    _external: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
+    """Get one with ``lexicon.namer``."""
 
-    @classmethod
-    def for_lexicon(cls, lexicon: Lexicon) -> Namer:
-        namer = _NAMERS.get(id(lexicon))
-        if namer is None or namer.lexicon is not lexicon:
-            namer = _NAMERS[id(lexicon)] = cls(lexicon, _external_names())
-        return namer
+    lexicon: Lexicon
 
     def unit(self, code: str | None, lang: str) -> str:
         if not code:
@@ -92,7 +85,7 @@ class Namer:
                 return name
             return f"{prefix}{name}" if lang == "zh" else f"{name} ({prefix.lower()})"
         if head == "wb":
-            zh, en = self._external.get(code, (None, None))
+            zh, en = self.lexicon.external_names.get(code, (None, None))
             if lang == "zh":
                 return f"世界银行{zh}" if zh else f"世界银行 {scope}"
             en = en or scope.lower().replace("_", " ")
@@ -118,23 +111,3 @@ class Namer:
         if head == "idx":
             return "定基指数" if lang == "zh" else "rebased index"
         return ""
-
-
-_NAMERS: dict[int, Namer] = {}
-
-
-@lru_cache(maxsize=1)
-def _external_names() -> dict[str, tuple[str | None, str | None]]:
-    """World Bank series' names: the first Chinese and first Latin alias in lexicon.yaml."""
-    from importlib import resources
-
-    import yaml
-
-    raw = resources.files("steelsage.assistant").joinpath("data/lexicon.yaml").read_text("utf-8")
-    external = yaml.safe_load(raw)["external"]
-    names: dict[str, tuple[str | None, str | None]] = {}
-    for code, terms in external.items():
-        zh = next((t for t in terms if any("\u4e00" <= c <= "\u9fff" for c in t)), None)
-        en = next((t for t in terms if t.isascii()), None)
-        names[code] = (zh, en)
-    return names

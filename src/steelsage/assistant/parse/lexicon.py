@@ -9,13 +9,16 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import yaml
 
 from steelsage.catalog import Catalog, load_catalog
+
+if TYPE_CHECKING:
+    from steelsage.assistant.naming import Namer
 
 EntityKind = Literal[
     "product",
@@ -112,6 +115,30 @@ class Lexicon:
     spreads: dict[str, Spread]
     indicator_default_scope: dict[str, str]
     product_names: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # World Bank series' names: the first Chinese and the first Latin alias of each.
+    external_names: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
+
+    @cached_property
+    def namer(self) -> Namer:
+        """Names of series, products, regions, units and methods for answers."""
+        from steelsage.assistant.naming import Namer
+
+        return Namer(self)
+
+    @cached_property
+    def protected_terms(self) -> list[str]:
+        """Names whose digits are not figures ("62%铁矿", "Q235B", "45港", "CC BY 4.0"),
+        longest first: the verifier masks them before reading numbers."""
+        from steelsage.assistant.naming import UNIT_AND_METHOD_WORDS
+
+        catalog = self.catalog
+        names: list[str | None] = list(UNIT_AND_METHOD_WORDS)
+        for p in catalog.products.values():
+            names += [p.name_zh, p.name_en, p.spec_label_zh, p.spec_label_en, *p.aliases]
+        for ind in catalog.indicators.values():
+            names += [ind.name_zh, ind.name_en]
+        words = {w for w in names if w and any(c.isdigit() for c in w)}
+        return sorted(words, key=len, reverse=True)
 
     def entities(self, text: str) -> list[Entity]:
         """Catalog entities in a normalised question, left to right, longest match first."""
@@ -196,6 +223,13 @@ def build_lexicon(catalog: Catalog) -> Lexicon:
         spreads=spreads,
         indicator_default_scope=dict(data.get("indicator_default_scope", {})),
         product_names={c: (p.name_zh, p.name_en) for c, p in catalog.products.items()},
+        external_names={
+            code: (
+                next((t for t in terms if any("\u4e00" <= c <= "\u9fff" for c in t)), None),
+                next((t for t in terms if t.isascii()), None),
+            )
+            for code, terms in data["external"].items()
+        },
     )
 
 
