@@ -75,6 +75,8 @@ def test_not_routine_goes_the_full_way(cached_client, member, packages) -> None:
     client.get(PATH, headers=me.headers)
     for params in ({"as_of": "2026-11-01T00:00:00"}, {"start": "2026-11-1"}, {"x": "1"}):
         client.get(PATH, params=params, headers=me.headers)
+    # decoded once, as the full route does: "%2531" is "%31", not "1"
+    assert client.get(f"{PATH}?start=2026-11-0%2531", headers=me.headers).status_code == 422
     hrc = client.get(f"{API}/series/hrc.shanghai/observations", headers=me.headers)
     assert hrc.status_code == 403
     assert (

@@ -12,6 +12,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Engine, func, select
@@ -73,3 +74,21 @@ class PublishedCache:
         with self._lock:
             self._items.clear()
             self._checked = 0.0
+
+
+SERIES_KEY = ("series",)
+"""Series metadata by code (what ``list_series`` returns), cached like the replies."""
+
+
+def published_cache(app: Any) -> PublishedCache:
+    """The app's cache of published data: replies, series metadata, answers."""
+    cache = getattr(app.state, "published_cache", None)
+    if cache is None:
+        cache = app.state.published_cache = PublishedCache(app.state.engine)
+    return cache
+
+
+def observations_key(code: str, lo: date | None, hi: date | None, fmt: str) -> tuple[Any, ...]:
+    """The key of a current (not ``as_of``) observations reply: shared by the full route and
+    the fast path, so the fast path only serves what the route has made."""
+    return ("obs", code, lo, hi, None, fmt)

@@ -98,11 +98,7 @@ async def hit_limit(runtime: AuthRuntime, limit: str, scope: str, identity: str)
         await runtime.limiter.hit(limit, scope, identity)
     except RateLimited as exc:
         raise ApiError(
-            429,
-            "rate_limited",
-            f"请求过于频繁，请 {exc.retry_after} 秒后再试 / too many requests ({exc.limit}); "
-            f"retry in {exc.retry_after} s",
-            headers={"Retry-After": str(exc.retry_after)},
+            429, "rate_limited", exc.message, headers={"Retry-After": str(exc.retry_after)}
         ) from None
 
 

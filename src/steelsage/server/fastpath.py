@@ -14,15 +14,19 @@ ever serve a reply the full route has produced before for the same key.
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
 from typing import Any
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from steelsage.config import market_today
 from steelsage.server.auth.ratelimit import RateLimited
 from steelsage.server.auth.runtime import CredentialCache, runtime_for
+from steelsage.server.cache import SERIES_KEY, observations_key, published_cache
+from steelsage.server.entitle import clip
 from steelsage.server.errors import error_body
 
 _PATH = re.compile(r"^/api/v1/series/([A-Za-z0-9_.\-]{1,80})/observations$")
@@ -32,11 +36,6 @@ _MEDIA = {
     "parquet": b"application/vnd.apache.parquet",
     "xlsx": b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-
-
-def observations_key(code: str, lo: date | None, hi: date | None, fmt: str) -> tuple[Any, ...]:
-    """The published-cache key of an observations reply (shared with the full route)."""
-    return ("obs", code, lo, hi, None, fmt)
 
 
 class SeriesFastPath:
@@ -52,9 +51,6 @@ class SeriesFastPath:
         await self.app(scope, receive, send)
 
     async def _serve(self, scope: Scope, send: Send, code: str) -> bool:
-        from steelsage.server.entitle import clip
-        from steelsage.server.routes.catalog import published_cache
-
         state = self.owner.state
         token = _bearer(scope)
         if token is None or getattr(state, "published_cache", None) is None:
@@ -68,12 +64,10 @@ class SeriesFastPath:
             return False
         start, end, fmt = params
         cache = published_cache(self.owner)
-        series = cache.peek(("series",))
+        series = cache.peek(SERIES_KEY)
         info = None if series is None else series.get(code)
         if info is None or not user.principal.can_see(info):
             return False
-        from steelsage.config import market_today
-
         lo, hi = clip(start, end, user.principal.window(info, market_today()))
         body = cache.peek(observations_key(code, lo, hi, fmt))
         if body is None:
@@ -84,7 +78,7 @@ class SeriesFastPath:
             await _send(
                 send,
                 429,
-                _json(error_body("rate_limited", _limited(exc))),
+                _json(error_body("rate_limited", exc.message)),
                 b"application/json",
                 [(b"retry-after", str(exc.retry_after).encode())],
             )
@@ -115,8 +109,9 @@ def _params(scope: Scope) -> tuple[date | None, date | None, str] | None:
     start = end = None
     fmt = "json"
     try:
-        for name, raw in parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query)):
-            value = unquote(raw)
+        # parse_qsl decodes once, as the full route does; decoding again would accept
+        # values the route refuses ("%2531" → "%31" → "1").
+        for name, value in parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query)):
             if name == "start" and start is None and len(value) == 10:
                 start = date.fromisoformat(value)
             elif name == "end" and end is None and len(value) == 10:
@@ -132,16 +127,7 @@ def _params(scope: Scope) -> tuple[date | None, date | None, str] | None:
     return start, end, fmt
 
 
-def _limited(exc: RateLimited) -> str:
-    return (
-        f"请求过于频繁，请 {exc.retry_after} 秒后再试 / too many requests ({exc.limit}); "
-        f"retry in {exc.retry_after} s"
-    )
-
-
 def _json(payload: object) -> bytes:
-    import json
-
     return json.dumps(payload, ensure_ascii=False).encode()
 
 

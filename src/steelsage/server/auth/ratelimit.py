@@ -32,6 +32,13 @@ class RateLimited(Exception):
         self.retry_after = retry_after
         self.limit = limit
 
+    @property
+    def message(self) -> str:
+        return (
+            f"请求过于频繁，请 {self.retry_after} 秒后再试 / too many requests ({self.limit}); "
+            f"retry in {self.retry_after} s"
+        )
+
 
 @lru_cache(maxsize=64)
 def parse_limit(text: str) -> RateLimitItem:

@@ -80,7 +80,7 @@ async def answer_with_json(
     from fastapi.concurrency import run_in_threadpool
 
     from steelsage.config import market_today
-    from steelsage.server.routes.catalog import _cache
+    from steelsage.server.cache import published_cache
 
     def compute() -> tuple[Answer, bytes]:
         answer = answer_turns(assistant_for(request, user), history, question, lang)
@@ -96,7 +96,7 @@ async def answer_with_json(
         lang,
         market_today(),
     )
-    cache = _cache(request)
+    cache = published_cache(request.app)
     hit = cache.peek(key)
     if hit is not None:
         return hit

@@ -5,18 +5,22 @@ from __future__ import annotations
 import io
 import json
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import polars as pl
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from steelsage.server.cache import PublishedCache
+from steelsage.server.cache import (
+    SERIES_KEY,
+    PublishedCache,
+    observations_key,
+    published_cache,
+)
 from steelsage.server.deps import CurrentUser, audit_read, principal_of
 from steelsage.server.entitle import all_series, clip, visible, visible_info, window
 from steelsage.server.errors import ApiError
-from steelsage.server.fastpath import observations_key
 from steelsage.store import SeriesInfo, get_observations
 
 router = APIRouter(tags=["data"])
@@ -67,20 +71,12 @@ class Assessments(BaseModel):
     assessments: list[AssessmentRow]
 
 
-def published_cache(app: Any) -> PublishedCache:
-    """The app's cache of published data (replies, series metadata, answers)."""
-    cache = getattr(app.state, "published_cache", None)
-    if cache is None:
-        cache = app.state.published_cache = PublishedCache(app.state.engine)
-    return cache
-
-
 def _cache(request: Request) -> PublishedCache:
     return published_cache(request.app)
 
 
 def _series(request: Request) -> dict[str, SeriesInfo]:
-    return _cache(request).get(("series",), lambda: all_series(request.app.state.engine))
+    return _cache(request).get(SERIES_KEY, lambda: all_series(request.app.state.engine))
 
 
 def _info(request: Request, code: str) -> SeriesInfo:

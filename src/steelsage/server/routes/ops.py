@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
+from steelsage.server.cache import published_cache
 from steelsage.server.deps import EditorUser
 from steelsage.server.errors import ApiError
 from steelsage.store import models as m
@@ -37,9 +38,8 @@ def _engine(request: Request):  # type: ignore[no-untyped-def]
 
 
 def _changed(request: Request) -> None:
-    cache = getattr(request.app.state, "published_cache", None)
-    if cache is not None:
-        cache.clear()
+    """This worker serves the new values at once (others within the cache's check interval)."""
+    published_cache(request.app).clear()
 
 
 @router.get("/sources")
