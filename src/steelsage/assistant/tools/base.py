@@ -53,6 +53,7 @@ class ToolContext:
     principal: Principal = LOCAL_ADMIN
     today: date | None = None  # None: the latest published date
     _series: dict[str, SeriesInfo] | None = field(default=None, repr=False)
+    _latest: date | None = field(default=None, repr=False)  # derived from _series, once
 
     # --------------------------------------------------------------- series metadata
     @property
@@ -76,10 +77,13 @@ class ToolContext:
         return info
 
     def market_today(self) -> date:
+        """``today``, or the latest assessment date of the (cached) series metadata."""
         if self.today is not None:
             return self.today
-        last = [s.last for s in self.series.values() if s.kind == "assessment" and s.last]
-        return max(last) if last else date.today()
+        if self._latest is None:
+            last = [s.last for s in self.series.values() if s.kind == "assessment" and s.last]
+            self._latest = max(last) if last else date.today()
+        return self._latest
 
     # --------------------------------------------------------------- observations
     def observations(
