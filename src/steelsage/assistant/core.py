@@ -161,13 +161,14 @@ class Assistant:
         dates = {s.start for s in answer.sources if s.start} | {
             s.end for s in answer.sources if s.end
         }
-        dates |= set(extra_dates) | _allowed_dates(answer)
+        numbers, named_dates, labels = _composed_allowances(answer)
+        dates |= set(extra_dates) | named_dates
         verdict = verify(
             answer.text,
             answer.values,
             dates=dates,
-            allowed_numbers=_allowed_numbers(answer),
-            protected=[*_answer_protected(answer), *self.lexicon.protected_terms],
+            allowed_numbers=numbers,
+            protected=[*labels, *self.lexicon.protected_terms],
         )
         answer.verified = verdict.ok
         trace.append(
@@ -190,27 +191,18 @@ class Assistant:
         return answer_with_model(self, question, session, lang)
 
 
-def _allowed_numbers(answer: Answer) -> list[float]:
-    allowed: list[float] = []
-    for step in answer.trace:
-        allowed += step.detail.get("allowed_numbers", []) if step.step == "compose" else []
-    return allowed
-
-
-def _answer_protected(answer: Answer) -> list[str]:
+def _composed_allowances(answer: Answer) -> tuple[list[float], set[date], list[str]]:
+    """What the composer declared for the verifier (its "compose" trace steps): numbers that
+    are not figures, dates it named, and labels with digits to mask."""
+    numbers: list[float] = []
+    dates: set[date] = set()
     words: list[str] = []
     for step in answer.trace:
         if step.step == "compose":
+            numbers += step.detail.get("allowed_numbers", [])
+            dates.update(date.fromisoformat(d) for d in step.detail.get("allowed_dates", []))
             words += step.detail.get("protected", [])
-    return sorted(words, key=len, reverse=True)
-
-
-def _allowed_dates(answer: Answer) -> set[date]:
-    found: set[date] = set()
-    for step in answer.trace:
-        if step.step == "compose":
-            found.update(date.fromisoformat(d) for d in step.detail.get("allowed_dates", []))
-    return found
+    return numbers, dates, words
 
 
 def _ms(t0: float) -> float:
