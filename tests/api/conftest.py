@@ -17,17 +17,14 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from pwdlib import PasswordHash
-from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import Engine
+from support.access import PASSWORD, Member, use_cheap_argon2
 
 from steelsage.demo.build import build_demo
 from steelsage.demo.market import DemoConfig
 from steelsage.server import ServerSettings, create_app
-from steelsage.server.auth import passwords, service
+from steelsage.server.auth import service
 from steelsage.store import get_engine, init_db, session_scope
-
-from .api_support import PASSWORD, Member
 
 PG_URL = os.environ.get(
     "STEELSAGE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -39,10 +36,7 @@ API_DEMO = DemoConfig(end=API_END, years=0.25, series=API_SERIES, reports_per_da
 
 @pytest.fixture(autouse=True)
 def _fast_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
-    cheap = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1),))
-    dummy = cheap.hash("dummy")
-    monkeypatch.setattr(passwords, "_hasher", lambda: cheap)
-    monkeypatch.setattr(passwords, "_dummy_hash", lambda: dummy)
+    use_cheap_argon2(monkeypatch)
 
 
 @pytest.fixture(scope="session")
@@ -126,7 +120,7 @@ def member(api_engine: Engine) -> Callable[..., Member]:
             for name in packages:
                 service.grant(db, username, name, by="test")
             key = service.create_key(db, username, "test")
-        return Member(username, role, key.key, PASSWORD if password else None)
+        return Member(username, role, key.key, key.id, PASSWORD if password else None)
 
     return make
 

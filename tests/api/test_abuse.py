@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
+from support.access import API
 
 from steelsage.server import create_app
 
-from .api_support import API
 from .conftest import SQLITE_ONLY, api_settings
 
 pytestmark = SQLITE_ONLY

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
-
-from .api_support import API
+from support.access import API
 
 # (method, path, json body) → the roles that get a 2xx; the others 401 (anonymous) or 403.
 ENDPOINTS = [

@@ -10,10 +10,10 @@ import polars as pl
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
+from support.access import API
 
 from steelsage.store import get_observations
 
-from .api_support import API
 from .conftest import API_END, SQLITE_ONLY
 
 

@@ -14,13 +14,12 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
+from support.access import API
 from support.openai_server import OpenAIServer, text, tool_call
 
 from steelsage.assistant.llm.openai_backend import OpenAIBackend
 from steelsage.assistant.llm.settings import LLMSettings
 from steelsage.store import get_observations
-
-from .api_support import API
 
 HRC_QUESTIONS = [
     "今天上海热卷多少钱",

@@ -8,12 +8,12 @@ import time
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
+from support.access import API
 
 from steelsage.server import create_app
 from steelsage.server.fastpath import SeriesFastPath
 from steelsage.store import models as m
 
-from .api_support import API
 from .conftest import SQLITE_ONLY, api_settings
 
 pytestmark = SQLITE_ONLY

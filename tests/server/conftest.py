@@ -14,23 +14,19 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from pwdlib import PasswordHash
-from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import Engine
+from support.access import PASSWORD, Member, use_cheap_argon2
 
-from steelsage.server.auth import passwords, service
+from steelsage.server.auth import service
 from steelsage.server.settings import ServerSettings
 from steelsage.store import session_scope
 
-from .server_support import PASSWORD, Member, build_auth_app
+from .server_support import build_auth_app
 
 
 @pytest.fixture(autouse=True)
 def _fast_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
-    cheap = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1),))
-    dummy = cheap.hash("dummy")
-    monkeypatch.setattr(passwords, "_hasher", lambda: cheap)
-    monkeypatch.setattr(passwords, "_dummy_hash", lambda: dummy)
+    use_cheap_argon2(monkeypatch)
 
 
 @pytest.fixture

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy import Engine
+from support.access import API, PASSWORD, Member  # noqa: F401  (the server tests import them here)
 
 from steelsage.server.auth.runtime import AuthRuntime, install_auth
 from steelsage.server.errors import install_error_handlers
 from steelsage.server.limits import BodySizeLimit
 from steelsage.server.settings import ServerSettings
-
-API = "/api/v1"
-PASSWORD = "correct-horse-battery"
 
 
 def build_auth_app(settings: ServerSettings, engine: Engine, **runtime_opts: Any) -> FastAPI:
@@ -32,16 +29,3 @@ def build_auth_app(settings: ServerSettings, engine: Engine, **runtime_opts: Any
     opts = {"cache_seconds": 0, "audit_flush_seconds": 0.05, **runtime_opts}
     install_auth(app, AuthRuntime(settings, engine, **opts))
     return app
-
-
-@dataclass
-class Member:
-    username: str
-    role: str
-    key: str
-    key_id: int
-    password: str | None
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.key}"}
