@@ -18,7 +18,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
-from support.access import PASSWORD, Member, use_cheap_argon2
+from support.access import Member, add_member, use_cheap_argon2
 
 from steelsage.demo.build import build_demo
 from steelsage.demo.market import DemoConfig
@@ -108,19 +108,8 @@ def api(api_app: FastAPI) -> Iterator[TestClient]:
 def member(api_engine: Engine) -> Callable[..., Member]:
     """``member("ann", role="subscriber", packages=["rebar_only"])``: a user with a key."""
 
-    def make(
-        username: str,
-        *,
-        role: str = "analyst",
-        packages: tuple[str, ...] = (),
-        password: bool = False,
-    ) -> Member:
-        with session_scope(api_engine) as db:
-            service.add_user(db, username, role=role, password=PASSWORD if password else None)
-            for name in packages:
-                service.grant(db, username, name, by="test")
-            key = service.create_key(db, username, "test")
-        return Member(username, role, key.key, key.id, PASSWORD if password else None)
+    def make(username: str, **options: object) -> Member:
+        return add_member(api_engine, username, **options)  # type: ignore[arg-type]
 
     return make
 

@@ -15,7 +15,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
-from support.access import PASSWORD, Member, use_cheap_argon2
+from support.access import Member, add_member, use_cheap_argon2
 
 from steelsage.server.auth import service
 from steelsage.server.settings import ServerSettings
@@ -66,20 +66,8 @@ def make_user(engine: Engine) -> Callable[..., Member]:
     """``make_user("ann", role="subscriber", packages=["free"], password=True)``: a user
     with one API key (and a password when asked; the argon2 hash costs time)."""
 
-    def make(
-        username: str,
-        *,
-        role: str = "analyst",
-        packages: tuple[str, ...] | list[str] = (),
-        password: bool | str = False,
-    ) -> Member:
-        secret = (PASSWORD if password is True else password) or None
-        with session_scope(engine) as db:
-            service.add_user(db, username, role=role, password=secret)
-            for name in packages:
-                service.grant(db, username, name, by="test")
-            key = service.create_key(db, username, "test")
-        return Member(username, role, key.key, key.id, secret)
+    def make(username: str, **options: Any) -> Member:
+        return add_member(engine, username, **options)
 
     return make
 

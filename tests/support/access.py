@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pytest
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
+from sqlalchemy import Engine
 
-from steelsage.server.auth import passwords
+from steelsage.server.auth import passwords, service
+from steelsage.store import session_scope
 
 API = "/api/v1"
 PASSWORD = "correct-horse-battery"
@@ -33,3 +36,22 @@ def use_cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
     dummy = cheap.hash("dummy")
     monkeypatch.setattr(passwords, "_hasher", lambda: cheap)
     monkeypatch.setattr(passwords, "_dummy_hash", lambda: dummy)
+
+
+def add_member(
+    engine: Engine,
+    username: str,
+    *,
+    role: str = "analyst",
+    packages: Iterable[str] = (),
+    password: bool | str = False,
+) -> Member:
+    """A user with one API key, the given packages, and a password when asked (``True``:
+    :data:`PASSWORD`; the argon2 hash costs time)."""
+    secret = (PASSWORD if password is True else password) or None
+    with session_scope(engine) as db:
+        service.add_user(db, username, role=role, password=secret)
+        for name in packages:
+            service.grant(db, username, name, by="test")
+        key = service.create_key(db, username, "test")
+    return Member(username, role, key.key, key.id, secret)
