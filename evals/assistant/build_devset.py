@@ -20,6 +20,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from steelsage.assistant.evaluate import CATEGORIES
+
 SEED = 20261124
 OUT = Path(__file__).with_name("dev.jsonl")
 
@@ -967,18 +969,7 @@ def build(seed: int = SEED) -> list[dict[str, Any]]:
     g = Gen(seed)
     out: list[dict[str, Any]] = []
     seen = {tuple(turns) for fixed in FIXED.values() for _, turns, _ in fixed}
-    for category in (
-        "lookup",
-        "change",
-        "compare",
-        "rank",
-        "spread",
-        "stats",
-        "time",
-        "followup",
-        "clarify",
-        "refuse",
-    ):
+    for category in CATEGORIES:
         items: list[Item] = list(FIXED.get(category, []))
         if category in TARGETS:
             for lang, target in zip(("zh", "en"), TARGETS[category], strict=True):
