@@ -26,7 +26,6 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy.exc import OperationalError
 
 from steelsage.assistant.principal import Principal
 from steelsage.server.auth import service
@@ -115,12 +114,13 @@ def _user_for_key(runtime: AuthRuntime, request: Request, key: str) -> AuthUser:
         return user
     with runtime.read_session() as db:
         row, api_key = service.authenticate_key(db, key)  # AccessError: the caller refuses
-        with db.no_autoflush:
-            user = service.auth_user(db, row, via="key", key_id=api_key.id, audit=runtime.audit)
-        try:
-            db.commit()  # last_used_at (written at most once a minute)
-        except OperationalError:  # best effort: a busy database must not fail the request
-            db.rollback()
+        user = service.auth_user(db, row, via="key", key_id=api_key.id, audit=runtime.audit)
+        now = service.utcnow()
+        touch = service.key_touch_due(api_key, now)
+    if touch:  # a short write transaction of its own (SQLite: BEGIN IMMEDIATE)
+        with runtime.session() as db:
+            service.touch_key(db, api_key.id, now)
+            db.commit()
     runtime.cache.put(cache_key, user)
     return user
 

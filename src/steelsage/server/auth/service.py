@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, get_args
 
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from steelsage.assistant.principal import Package, Principal, Role
@@ -577,13 +577,12 @@ def _bad_key() -> AccessError:
     )
 
 
-def authenticate_key(
-    db: Session, raw_key: str, *, now: datetime | None = None
-) -> tuple[User, ApiKey]:
+def authenticate_key(db: Session, raw_key: str) -> tuple[User, ApiKey]:
     """The owner and row of a valid, unrevoked key of an active user, else 401 ``bad_key``.
 
-    Updates ``last_used_at`` at most once a minute, so a busy key does not write on every
-    request.
+    Read only; the caller records the use with :func:`touch_key` when
+    :func:`key_touch_due` says so (at most once a minute, so a busy key does not write on
+    every request).
     """
     prefix = keymod.parse_prefix(raw_key)
     if prefix is None:
@@ -601,7 +600,14 @@ def authenticate_key(
         raise AccessError(
             403, "inactive", "账户已停用，请联系管理员 / the account is disabled; ask an admin"
         )
-    now = now or utcnow()
-    if key.last_used_at is None or (now - key.last_used_at).total_seconds() >= KEY_TOUCH_SECONDS:
-        key.last_used_at = now
     return user, key
+
+
+def key_touch_due(key: ApiKey, now: datetime) -> bool:
+    """Whether ``last_used_at`` is old enough to be written again."""
+    return key.last_used_at is None or (now - key.last_used_at).total_seconds() >= KEY_TOUCH_SECONDS
+
+
+def touch_key(db: Session, key_id: int, now: datetime) -> None:
+    """Record that a key was used (``last_used_at``)."""
+    db.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=now))
