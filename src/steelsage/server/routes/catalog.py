@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
+from steelsage.config import market_today
 from steelsage.server.cache import (
     SERIES_KEY,
     PublishedCache,
@@ -103,6 +104,7 @@ def search_series(
     principal = principal_of(user)
     needle = (q or "").strip().casefold()
     hits = []
+    today = market_today()
     for info in visible(principal, _series(request)):
         if kind and info.kind != kind:
             continue
@@ -115,16 +117,10 @@ def search_series(
         text = f"{info.code}\n{info.name_zh}\n{info.name_en}".casefold()
         if needle and needle not in text:
             continue
-        hits.append(visible_info(info, principal.window(info, _today())))
+        hits.append(visible_info(info, principal.window(info, today)))
         if len(hits) >= limit:
             break
     return SeriesList(series=hits)
-
-
-def _today() -> date:
-    from steelsage.config import market_today
-
-    return market_today()
 
 
 @router.get("/series/{code}", response_model=SeriesInfo)
@@ -218,7 +214,8 @@ def assessments(
     ][:limit]
     if not series:
         return Assessments(date=day, assessments=[])
-    windows = {s.code: principal.window(s, _today()) for s in series}
+    today = market_today()
+    windows = {s.code: principal.window(s, today) for s in series}
     target = day or max((s.last for s in series if s.last), default=None)
     if target is None:
         return Assessments(date=None, assessments=[])
